@@ -1,0 +1,71 @@
+# azure_hrw.doctor: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything they need is installed here, on a fresh Debian 12 / Python 3.11 machine, as root.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTIONS := $(CURDIR)/.tmp/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export LC_ALL := C.UTF-8
+
+.PHONY: help setup system-deps venv collection demo test unit integration lint sanity ps-syntax docs-check build clean lab-down
+
+help:
+	@echo "make demo   - set up, bring up the lab, diagnose it, print the findings, take the lab down"
+	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, lab integration)"
+	@echo "make unit | integration | lint | sanity | ps-syntax | docs-check | build | lab-down | clean"
+
+setup: system-deps venv collection
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+venv: $(STAMP)
+$(STAMP): requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# Ansible finds the collection through a collections path whose azure_hrw/doctor is this checkout.
+collection:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/azure_hrw
+	@ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/azure_hrw/doctor
+
+demo: setup
+	@scripts/demo.sh
+
+test: setup
+	$(MAKE) --no-print-directory unit docs-check lint ps-syntax sanity build integration
+
+unit:
+	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+
+integration:
+	$(BIN)/python -m pytest tests/integration -q -m lab -p no:cacheprovider
+
+lint:
+	$(BIN)/ansible-lint --offline
+
+sanity:
+	@scripts/sanity.sh
+
+ps-syntax:
+	$(BIN)/python scripts/ps_syntax.py
+
+docs-check:
+	@scripts/docs_check.sh
+
+build:
+	@scripts/build_check.sh
+
+lab-down:
+	$(BIN)/python -m tests.lab down
+
+clean: lab-down
+	rm -rf .tmp tests/output .ansible

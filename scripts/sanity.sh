@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# ansible-test sanity for the collection, offline, without Docker (lab-recipes §6).
+# ansible-test needs the collection under ansible_collections/<ns>/<name>/, so it runs on a
+# copy of the tracked and new files (never ignored ones such as .venv or .tmp).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/.tmp/sanity/ansible_collections/azure_hrw/doctor"
+
+# ansible-test bootstraps pip in its per-test virtualenvs by downloading get-pip.py; this
+# machine reaches PyPI only, so stand in with ensurepip (the file name follows the pip
+# version that ansible-test pins: 24.2 for ansible-core 2.19).
+cache="$HOME/.ansible/test/cache"
+mkdir -p "$cache"
+cat > "$cache/get_pip_24_2.py" <<'PY'
+import subprocess, sys
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--default-pip"], stdout=subprocess.DEVNULL)
+args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
+PY
+
+rm -rf "$dest"
+mkdir -p "$dest"
+(cd "$root" && git ls-files -co --exclude-standard -z \
+  | while IFS= read -r -d '' f; do [[ -e $f ]] && printf '%s\0' "$f"; done \
+  | xargs -0 cp --parents -t "$dest")
+cd "$dest"
+git init -q . && git add -A >/dev/null  # ansible-test lists a collection's files through git
+
+# validate-modules inspects PowerShell modules with pwsh, which this platform cannot install;
+# run it on the Python modules only and everything else on the whole collection.
+ps_modules=$(find plugins/modules -name '*.ps1' 2>/dev/null | wc -l)
+if [[ $ps_modules -gt 0 ]]; then
+  ansible-test sanity --local --python 3.11 --color no --skip-test validate-modules
+  mapfile -t py_modules < <(find plugins/modules -name '*.py' | sort)
+  ansible-test sanity --local --python 3.11 --color no --test validate-modules "${py_modules[@]}"
+else
+  ansible-test sanity --local --python 3.11 --color no
+fi
