@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) azure_hrw.doctor contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side helpers shared by the diagnose (and later repair) action plugins.
+
+FOR INTERNAL COLLECTION USE ONLY. This module may change or go away at any time; do not
+import it from outside the azure_hrw.doctor collection.
+
+Everything here runs on the controller only: the option spec shared by the actions, the
+collector dispatch (one module round trip per host), rule selection and evaluation, the
+readable digest, and the ``fail_on`` decision.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.catalog import (
+    CHECK_RESULTS,
+    UnknownRuleError,
+    evaluate,
+    select_rules,
+    summarize,
+)
+
+# The facts document schemas this controller code understands (ADR 0001).
+SUPPORTED_FACTS_SCHEMAS = (1,)
+
+LINUX_COLLECTOR = "azure_hrw.doctor.hrw_facts"
+WINDOWS_COLLECTOR = "azure_hrw.doctor.win_hrw_facts"
+# Flip to True when plugins/modules/win_hrw_facts.ps1 ships.
+WINDOWS_COLLECTOR_AVAILABLE = False
+
+PROBE_TIMEOUT_MIN_EXCLUSIVE = 0.0
+PROBE_TIMEOUT_MAX = 60.0
+
+FAIL_ON_CHOICES = ("never", "failed", "warning")
+
+# Report order: worst first. A CheckResult not listed here sorts last.
+SEVERITY_ORDER = ("Failed", "PassedWithWarning", "Information", "Skipped", "Passed")
+_SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITY_ORDER))
+_DIGEST_WIDTH = max(len(name) for name in CHECK_RESULTS)
+
+
+def collector_options_spec():
+    """Options that go to the collector module (shared by diagnose and repair)."""
+    return dict(
+        probe_timeout=dict(type="float", default=3.0),
+        probe_endpoints=dict(type="bool", default=True),
+    )
+
+
+def rules_option_spec():
+    """The ``rules`` option: include / exclude lists of RuleIds or RuleGroupIds."""
+    return dict(
+        type="dict",
+        default={},
+        options=dict(
+            include=dict(type="list", elements="str", default=[]),
+            exclude=dict(type="list", elements="str", default=[]),
+        ),
+    )
+
+
+def diagnose_argument_spec():
+    """The argument spec of ``azure_hrw.doctor.hrw_diagnose``."""
+    spec = dict(rules=rules_option_spec(), fail_on=dict(type="str", default="never", choices=list(FAIL_ON_CHOICES)))
+    spec.update(collector_options_spec())
+    return spec
+
+
+def check_probe_timeout(value):
+    """Range check that the argument spec cannot express; raises AnsibleActionFail."""
+    if not PROBE_TIMEOUT_MIN_EXCLUSIVE < value <= PROBE_TIMEOUT_MAX:
+        raise AnsibleActionFail(
+            "probe_timeout must be a number of seconds greater than %g and at most %g, got %r"
+            % (PROBE_TIMEOUT_MIN_EXCLUSIVE, PROBE_TIMEOUT_MAX, value)
+        )
+    return float(value)
+
+
+def check_rules_shape(task_args):
+    """Name the field when ``rules`` is not a mapping (core's dict converter does not)."""
+    value = task_args.get("rules")
+    if value is None or isinstance(value, (dict, str)):
+        return
+    raise AnsibleActionFail(
+        "rules must be a mapping with the keys include and exclude, each a list of RuleIds or "
+        "RuleGroupIds (e.g. rules: {include: [connectivity], exclude: [Linux.JRDSConnectivityCheck]}), "
+        "got a %s" % type(value).__name__
+    )
+
+
+def rule_selection(rules_arg):
+    """``rules`` option value -> (include list, exclude list)."""
+    rules_arg = rules_arg or {}
+    return list(rules_arg.get("include") or []), list(rules_arg.get("exclude") or [])
+
+
+def validate_rule_selection(include, exclude):
+    """Validate include/exclude against the whole catalog before anything runs on a host.
+
+    Raises AnsibleActionFail whose message names every unknown entry and lists the valid
+    RuleIds and RuleGroupIds. Returns the selected rules of every platform.
+    """
+    try:
+        return select_rules(include=include, exclude=exclude)
+    except UnknownRuleError as exc:
+        raise AnsibleActionFail("rules: %s" % exc) from None
+
+
+def utc_now_iso(now=None):
+    """UTC ISO-8601 with a trailing ``Z`` (second precision), as the facts document uses."""
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    elif now.tzinfo is not None:
+        now = now.astimezone(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_windows_connection(connection):
+    """True when the connection's shell is a Windows shell (dispatch on it, never guess)."""
+    shell = getattr(connection, "_shell", None)
+    return bool(getattr(shell, "_IS_WINDOWS", False))
+
+
+def windows_not_available_result(action_name):
+    return {
+        "failed": True,
+        "changed": False,
+        "msg": "%s: this host uses a Windows shell; the Windows collector %s arrives in a later "
+               "release of azure_hrw.doctor, so Windows hosts cannot be diagnosed yet. "
+               "Nothing was run on the host." % (action_name, WINDOWS_COLLECTOR),
+    }
+
+
+def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name="hrw_diagnose"):
+    """Run the collector once on the host (one round trip).
+
+    Returns ``(facts, module_result, failure)``: ``failure`` is None on success, else a
+    result dict to return as-is (the host fails; other hosts go on).
+    """
+    if is_windows_connection(action._connection):
+        if not WINDOWS_COLLECTOR_AVAILABLE:
+            return None, None, windows_not_available_result(action_name)
+        module_name = WINDOWS_COLLECTOR
+    else:
+        module_name = LINUX_COLLECTOR
+
+    module_result = action._execute_module(
+        module_name=module_name,
+        module_args={"probe_timeout": probe_timeout, "probe_endpoints": probe_endpoints},
+        task_vars=task_vars,
+    )
+
+    if module_result.get("unreachable"):
+        return None, module_result, module_result
+    if module_result.get("failed"):
+        failure = dict(module_result)
+        failure["changed"] = False
+        failure["msg"] = "%s: the collector %s failed on this host, nothing was evaluated: %s" % (
+            action_name, module_name, module_error_text(module_result))
+        return None, module_result, failure
+
+    facts = (module_result.get("ansible_facts") or {}).get("hrw_facts")
+    problem = facts_problem(facts)
+    if problem:
+        return None, module_result, {
+            "failed": True,
+            "changed": False,
+            "msg": "%s: the collector %s returned %s" % (action_name, module_name, problem),
+        }
+    return facts, module_result, None
+
+
+def module_error_text(module_result):
+    """The best one-line reason a module failed: its msg, else the captured exception's
+    message (core 2.19+ moves an unhandled exception there), else the last stderr line."""
+    msg = module_result.get("msg")
+    if msg:
+        return str(msg)
+    event = getattr(module_result.get("exception"), "event", None)
+    if getattr(event, "msg", None):
+        return str(event.msg)
+    for key in ("module_stderr", "stderr", "module_stdout"):
+        lines = [line for line in str(module_result.get(key) or "").splitlines() if line.strip()]
+        if lines:
+            return lines[-1].strip()
+    if module_result.get("rc") is not None:
+        return "exit code %s and no message" % module_result.get("rc")
+    return "no message"
+
+
+def facts_problem(facts):
+    """None when ``facts`` looks like a facts document this code can evaluate, else why not."""
+    if not isinstance(facts, dict):
+        return "no facts document (ansible_facts.hrw_facts is missing or not a mapping)"
+    schema = facts.get("schema")
+    if schema not in SUPPORTED_FACTS_SCHEMAS:
+        return ("a facts document with schema %r; this controller understands schema %s. "
+                "Use the same collection version on the controller and for the collector."
+                % (schema, ", ".join(str(s) for s in SUPPORTED_FACTS_SCHEMAS)))
+    if facts.get("platform") not in ("linux", "windows"):
+        return "a facts document with platform %r (expected linux or windows)" % (facts.get("platform"),)
+    return None
+
+
+def diagnose(facts, include, exclude, controller_utc=None, probe_endpoints=None):
+    """Select the rules for the host's platform, evaluate them, and summarise.
+
+    The rules get the context ``{'controller_utc': ..., 'probe_endpoints': ...}`` (the latter
+    only when known), so they can tell "not probed on purpose" from "no probe result".
+    Returns ``(findings, summary)``.
+    """
+    rules = select_rules(include=include, exclude=exclude, platform=facts.get("platform"))
+    context = {"controller_utc": controller_utc or utc_now_iso()}
+    if probe_endpoints is not None:
+        context["probe_endpoints"] = bool(probe_endpoints)
+    findings = evaluate(facts, rules, context=context)
+    return findings, summarize(findings)
+
+
+def severity_rank(check_result):
+    return _SEVERITY_RANK.get(check_result, len(SEVERITY_ORDER))
+
+
+def worst_first(findings):
+    """Findings sorted worst first; catalog order is kept within one CheckResult."""
+    return sorted(findings, key=lambda f: severity_rank(f.get("CheckResult")))
+
+
+def digest_line(finding):
+    """``"Failed            Linux.OMSAgentStatusCheck: The OMS agent process is not running"``."""
+    message = (finding.get("CheckResultMessage") or "").strip() or finding.get("CheckResultMessageId") or ""
+    return "%s %s: %s" % (
+        str(finding.get("CheckResult")).ljust(_DIGEST_WIDTH),
+        finding.get("RuleId"),
+        " ".join(message.split()),
+    )
+
+
+def digest(findings):
+    """One short readable line for every finding that did not pass, worst first."""
+    return [digest_line(f) for f in worst_first(findings) if f.get("CheckResult") != "Passed"]
+
+
+def summary_line(summary):
+    """``"1 Failed, 2 PassedWithWarning, 20 Passed, 0 Information, 1 Skipped (24 rules)"``."""
+    parts = ["%d %s" % (summary.get(name, 0), name) for name in SEVERITY_ORDER]
+    return "%s (%d rules)" % (", ".join(parts), summary.get("total", 0))
+
+
+def fail_on_decision(findings, fail_on):
+    """Should the task fail? Returns ``(failed, msg)``; ``msg`` is None when it should not.
+
+    ``never``: never. ``failed``: any Failed finding. ``warning``: any Failed or
+    PassedWithWarning finding.
+    """
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ValueError("fail_on must be one of %s, got %r" % (", ".join(FAIL_ON_CHOICES), fail_on))
+    if fail_on == "never":
+        return False, None
+    trigger = ("Failed",) if fail_on == "failed" else ("Failed", "PassedWithWarning")
+    hits = [f for f in worst_first(findings) if f.get("CheckResult") in trigger]
+    if not hits:
+        return False, None
+    counts = ", ".join(
+        "%d %s" % (n, name) for name, n in
+        ((name, sum(1 for f in hits if f.get("CheckResult") == name)) for name in trigger) if n
+    )
+    msg = "HRW diagnosis found %s (fail_on=%s): %s" % (
+        counts, fail_on, ", ".join(str(f.get("RuleId")) for f in hits))
+    return True, msg
