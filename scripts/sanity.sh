@@ -28,10 +28,11 @@ git init -q . && git add -A >/dev/null  # ansible-test lists a collection's file
 
 # validate-modules inspects PowerShell modules with pwsh, which this platform cannot install;
 # run it on the Python modules only and everything else on the whole collection.
-ps_modules=$(find plugins/modules -name '*.ps1' 2>/dev/null | wc -l)
-if [[ $ps_modules -gt 0 ]]; then
+shopt -s nullglob
+ps_modules=(plugins/modules/*.ps1)
+py_modules=(plugins/modules/*.py)
+if ((${#ps_modules[@]})); then
   ansible-test sanity --local --python 3.11 --color no --skip-test validate-modules
-  mapfile -t py_modules < <(find plugins/modules -name '*.py' | sort)
   ansible-test sanity --local --python 3.11 --color no --test validate-modules "${py_modules[@]}"
 else
   ansible-test sanity --local --python 3.11 --color no

@@ -28,7 +28,7 @@ def _run_playbook(lab, save_dir, *extra):
         "-e", "hrw_diagnose_save_dir=%s" % save_dir,
         "-e", "hrw_diagnose_probe_timeout=%s" % _PROBE_TIMEOUT,
     ] + list(extra)
-    proc = subprocess.run(cmd, cwd=_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, cwd=_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc.stdout
 
@@ -42,7 +42,7 @@ def _load(save_dir, host):
 def diagnosis(lab, tmp_path_factory):
     save_dir = tmp_path_factory.mktemp("diagnosis")
     stdout = _run_playbook(lab, save_dir)
-    return stdout, {host: _load(save_dir, host) for host in lab.hosts}
+    return {"stdout": stdout, "results": {host: _load(save_dir, host) for host in lab.hosts}}
 
 
 def _failed_ids(result):
@@ -50,7 +50,7 @@ def _failed_ids(result):
 
 
 def test_each_host_fails_exactly_its_fault(lab, diagnosis):
-    _, results = diagnosis
+    results = diagnosis["results"]
     mismatches = {}
     for host, fault in lab.faults.items():
         expected = set(fault.expected_failed)
@@ -61,7 +61,7 @@ def test_each_host_fails_exactly_its_fault(lab, diagnosis):
 
 
 def test_healthy_host_has_no_failed_finding(lab, diagnosis):
-    _, results = diagnosis
+    results = diagnosis["results"]
     healthy = results["healthy"]
     assert healthy["summary"]["Failed"] == 0
     assert healthy["summary"]["Passed"] > 0
@@ -74,7 +74,7 @@ def test_healthy_host_has_no_failed_finding(lab, diagnosis):
     ("endpoints_blackholed", "timeout"),
 ])
 def test_refused_and_blackholed_are_told_apart(lab, diagnosis, host, error_class):
-    _, results = diagnosis
+    results = diagnosis["results"]
     if host not in results:
         pytest.fail("lab has no %s host" % host)
     classes = {e["error_class"] for e in results[host]["facts"]["endpoints"]}
@@ -87,13 +87,13 @@ def test_refused_and_blackholed_are_told_apart(lab, diagnosis, host, error_class
 
 
 def test_summary_lists_every_host(lab, diagnosis):
-    stdout, _ = diagnosis
+    stdout = diagnosis["stdout"]
     for host in lab.hosts:
         assert host in stdout
 
 
 def test_check_mode_reports_the_same_and_changes_nothing(lab, diagnosis, tmp_path):
-    _, results = diagnosis
+    results = diagnosis["results"]
     stdout = _run_playbook(lab, tmp_path, "--check")
     assert "changed=0" in stdout and not re.search(r"changed=[1-9]", stdout)
     for host in lab.hosts:

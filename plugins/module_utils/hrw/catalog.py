@@ -47,7 +47,7 @@ _RULES = tuple(rules_linux.RULES)
 
 def _check_catalog(rules):
     seen = set()
-    groups = set(g for g, _ in GROUPS)
+    groups = set(group[0] for group in GROUPS)
     for rule in rules:
         if rule.rule_id in seen:
             raise ValueError("duplicate RuleId in catalog: %s" % rule.rule_id)
