@@ -24,6 +24,8 @@ mkdir -p "$dest"
   | while IFS= read -r -d '' f; do [[ -e $f ]] && printf '%s\0' "$f"; done \
   | xargs -0 cp --parents -t "$dest")
 cd "$dest"
+# ansible-test expects en_US.UTF-8 (scripts/install-system-deps.sh generates it).
+if locale -a 2>/dev/null | grep -qi '^en_US.utf8$'; then export LC_ALL=en_US.UTF-8; fi
 git init -q . && git add -A >/dev/null  # ansible-test lists a collection's files through git
 
 # validate-modules inspects PowerShell modules with pwsh, which this platform cannot install;

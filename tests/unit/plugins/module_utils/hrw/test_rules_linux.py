@@ -601,8 +601,8 @@ def test_no_secret_placeholder_is_filled():
 def _documented_ids():
     """Every MessageId this file expects, so docs/rules.md cannot fall behind."""
     ids = set(s[3] for s in SERVICE_SCENARIOS)
-    for rule_id, _purpose, _index in CONN_RULES + [("Linux.LogAnalyticsConnectivityCheck3", "", 3),
-                                       ("Linux.LogAnalyticsConnectivityCheck4", "", 4)]:
+    gov_only = [("Linux.LogAnalyticsConnectivityCheck3", "", 3), ("Linux.LogAnalyticsConnectivityCheck4", "", 4)]
+    for rule_id, _purpose, _index in CONN_RULES + gov_only:
         for suffix in ["Passed", "Failed.UnableToGetEndpoint", "Skipped.NotProbed",
                        "Skipped.FactsMissing", "Information.TlsNotChecked"] + \
                 ["Failed." + r for r in REASONS.values()]:

@@ -1,0 +1,26 @@
+"""Lab of simulated Linux hybrid runbook workers (see README.md).
+
+Only constants live here, so ``python3 -m tests.lab.agent`` inside a lab host stays cheap.
+"""
+import os
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_STATE_DIR = os.path.join(REPO_ROOT, ".tmp", "lab")
+
+# One workspace for the whole lab; the other one only appears in the worker_other_workspace fault.
+WORKSPACE_ID = "5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d"
+OTHER_WORKSPACE_ID = "5e1ab0c0-de00-4a1b-9c2d-0000000000ff"
+ACCOUNT_ID = "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e"     # the Automation account
+WORKER_VERSION = "1.7.5.0"
+JRDS_BASE_URI = "https://we-jobruntimedata-prod-su1.azure-automation.net"
+REGISTRATION_ENDPOINT = "https://we-agentservice-prod-1.azure-automation.net/accounts/" + ACCOUNT_ID
+
+
+def host_ip(net, index):
+    """Host number ``index`` (1-based) of lab network ``net``: 127.<net>.1.<index>."""
+    return "127.%d.1.%d" % (net, index)
+
+
+def endpoint_ips(net):
+    """The three Azure endpoint addresses of lab network ``net`` (all in the root namespace)."""
+    return {"ok": "127.%d.2.1" % net, "refused": "127.%d.2.2" % net, "blackhole": "127.%d.2.3" % net}

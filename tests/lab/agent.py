@@ -1,0 +1,379 @@
+"""The fake OMS agent for Linux and nxOMSAutomationWorker of one lab host.
+
+``prepare()`` runs in the root namespace and writes the host's files into its private dirs
+(``opt`` = /opt/microsoft, ``varopt`` = /var/opt/microsoft, ``home`` = /home, ``etc.up`` =
+the upper layer of its overlay /etc), following the layout of docs/adr/0001.
+``boot()`` runs inside the host (``python3 -m tests.lab.agent boot HOSTDIR`` from
+hostinit.sh): it creates the users as the real installer does, sets owners, and starts the
+fake processes with the real argv and user.
+"""
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+
+from . import ACCOUNT_ID, JRDS_BASE_URI, REGISTRATION_ENDPOINT, WORKER_VERSION, endpoint_ips
+
+OMS_OPT = "/opt/microsoft/omsagent"
+AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
+      "MSFT_nxOMSAutomationWorkerResource/automationworker")
+OMS_CONF = "/var/opt/microsoft/omsagent/state/automationworker/oms.conf"
+SYSTEM_WORKER_CONF = "/var/opt/microsoft/omsagent/state/automationworker/worker.conf"
+USER_WORKER_CONF = "/home/nxautomation/state/worker.conf"
+PYTHON = "/usr/bin/python3"
+
+# The real omsagent is a Ruby script; here "ruby" is a symlink to python3 and the script is
+# Python, so the kernel builds exactly the real argv from the shebang.
+OMSAGENT = """#!/opt/microsoft/omsagent/ruby/bin/ruby
+# Lab fake of the OMS agent (fluentd): writes its pid file and log line, then sleeps.
+import os, signal, sys, time
+args = sys.argv[1:]
+opt = lambda flag: args[args.index(flag) + 1] if flag in args else None
+pidfile, logfile, conf = opt("-d"), opt("-o"), opt("-c")
+def log(msg):
+    if logfile:
+        with open(logfile, "a") as f:
+            f.write(time.strftime("%Y-%m-%d %H:%M:%S +0000") + " " + msg + "\\n")
+def stop(*_):
+    log("[info]: shutting down fluentd")
+    if pidfile and os.path.exists(pidfile):
+        os.unlink(pidfile)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+log('[info]: reading config file path="%s"' % conf)
+log("[info]: starting fluentd-0.12.40 without supervision")
+if pidfile:
+    with open(pidfile, "w") as f:
+        f.write("%d\\n" % os.getpid())
+while True:
+    signal.pause()
+"""
+
+# No systemd in the lab: service_control is the agent's own entry point and works as is.
+SERVICE_CONTROL = """#!/bin/bash
+# Lab fake of /opt/microsoft/omsagent/bin/service_control: start|stop|restart|status [workspace]
+WS={ws}
+if [ -n "$2" ] && [ "$2" != "$WS" ]; then echo "Workspace $2 is not onboarded" >&2; exit 1; fi
+PIDFILE=/var/opt/microsoft/omsagent/$WS/run/omsagent.pid
+running() {{ pid=$(cat "$PIDFILE" 2>/dev/null) && [ -n "$pid" ] && grep -qa omsagent.conf /proc/$pid/cmdline 2>/dev/null; }}
+start() {{
+    running && return 0
+    setsid setpriv --reuid=omsagent --regid=omsagent --init-groups {opt}/bin/omsagent \\
+        -d "$PIDFILE" -o /var/opt/microsoft/omsagent/$WS/log/omsagent.log \\
+        -c /etc/opt/microsoft/omsagent/$WS/conf/omsagent.conf --no-supervisor </dev/null >/dev/null 2>&1 &
+    for _ in $(seq 100); do running && return 0; sleep 0.05; done
+    echo "omsagent failed to start" >&2; return 1
+}}
+stop() {{
+    if running; then
+        kill "$pid"
+        for _ in $(seq 100); do running || break; sleep 0.05; done
+        running && kill -KILL "$pid"
+    fi
+    rm -f "$PIDFILE"
+}}
+case "$1" in
+    start) start ;;
+    stop) stop ;;
+    restart|reload) stop; start ;;
+    status) if running; then echo "omsagent ($WS) is running, pid $pid"; else echo "omsagent ($WS) is not running"; exit 3; fi ;;
+    *) echo "Usage: $0 {{start|stop|restart|status}} [workspace id]" >&2; exit 2 ;;
+esac
+"""
+
+OMSADMIN_SH = """#!/bin/bash
+# Lab fake of omsadmin.sh: only -l (list) works; everything else needs the real agent.
+if [ "$1" = "-l" ]; then
+    echo "Primary Workspace: {ws}    Status: Onboarded($(pgrep -f omsagent.conf >/dev/null && echo OMSAgent Running || echo OMSAgent Not Running))"
+    exit 0
+fi
+echo "omsadmin.sh: lab fake, only -l is supported" >&2; exit 1
+"""
+
+SLEEPER = '''"""Lab fake of nxOMSAutomationWorker {name}: same path and argv as the real one, sleeps."""
+import time
+
+while True:
+    time.sleep(3600)
+'''
+
+CONFIGURATION_PY = '''"""Lab fake of nxOMSAutomationWorker configuration.py (presence is what the checks test)."""
+WORKER_REQUIRED_CONFIG_SECTION = "worker-required"
+WORKER_OPTIONAL_CONFIG_SECTION = "worker-optional"
+METADATA_CONFIG_SECTION = "metadata"
+'''
+
+
+def _write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def _ini(sections):
+    out = []
+    for name, values in sections.items():
+        out.append("[%s]" % name)
+        out.extend("%s = %s" % kv for kv in values.items())
+        out.append("")
+    return "\n".join(out)
+
+
+def _selfsigned(crt, key, subject):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                    "-subj", subject, "-keyout", key, "-out", crt],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    os.chmod(key, 0o640)
+    with open(crt) as f:  # Windows-style thumbprint: SHA1 of the DER, upper-case hex
+        return hashlib.sha1(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest().upper()
+
+
+def argv_of(role, ws):
+    """The real argv of each fake process (docs/adr/0001, the seed's ps listing)."""
+    if role == "omsagent":
+        return [OMS_OPT + "/ruby/bin/ruby", OMS_OPT + "/bin/omsagent",
+                "-d", "/var/opt/microsoft/omsagent/%s/run/omsagent.pid" % ws,
+                "-o", "/var/opt/microsoft/omsagent/%s/log/omsagent.log" % ws,
+                "-c", "/etc/opt/microsoft/omsagent/%s/conf/omsagent.conf" % ws, "--no-supervisor"]
+    tail = ["rworkspace:" + ws, "rversion:" + WORKER_VERSION]
+    if role == "manager":
+        return ["python", AW + "/worker/main.py", OMS_CONF] + tail
+    conf = SYSTEM_WORKER_CONF if role == "system_worker" else USER_WORKER_CONF
+    return ["python", AW + "/worker/hybridworker.py", conf, "managed"] + tail
+
+
+def prepare(hostdir, spec, ca_pem):
+    """Write the host's files (root namespace). ``spec`` is the host's host.json."""
+    ws, guid, name = spec["workspace_id"], spec["agent_guid"], spec["hostname"]
+    opt, varopt, etc, home = (os.path.join(hostdir, d) for d in ("opt", "varopt", "etc.up", "home"))
+    for d in (opt, varopt, etc, home, os.path.join(hostdir, "etc.wk")):
+        os.makedirs(d, exist_ok=True)
+    shutil.copytree("/etc/skel", os.path.join(hostdir, "root"))  # a fresh root home, as on a new VM
+    os.chmod(os.path.join(hostdir, "root"), 0o700)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    # /etc: identity, name resolution that never leaves the machine, trust in the test CA.
+    ips = endpoint_ips(spec["net"])
+    azure = ips[spec["endpoints"]]
+    reg_host = REGISTRATION_ENDPOINT.split("/")[2]
+    names = ["%s.agentsvc.azure-automation.net" % ws, "%s.ods.opinsights.azure.com" % ws,
+             "%s.oms.opinsights.azure.com" % ws, JRDS_BASE_URI.split("/")[2], reg_host]
+    _write(os.path.join(etc, "hostname"), name + "\n")
+    _write(os.path.join(etc, "hosts"), "127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost\n\n"
+           "# lab: Azure endpoints -> %s (%s)\n%s" % (
+               spec["ip"], name, azure, spec["endpoints"], "".join("%s\t%s\n" % (azure, n) for n in names)))
+    # Nothing listens there, so a name not in /etc/hosts fails at once and never reaches real DNS.
+    _write(os.path.join(etc, "resolv.conf"), "nameserver %s\noptions timeout:1 attempts:1\n" % ips["refused"])
+    bundle = os.path.join(etc, "ssl/certs/ca-certificates.crt")
+    os.makedirs(os.path.dirname(bundle), exist_ok=True)
+    shutil.copyfile("/etc/ssl/certs/ca-certificates.crt", bundle)
+    with open(bundle, "a") as f, open(ca_pem) as ca:
+        f.write(ca.read())
+    _write(os.path.join(etc, "sudoers.d/omsagent"), (
+        "# Begin sudo configuration for omsagent\n"
+        "Defaults:omsagent !requiretty\n"
+        "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 %(aw)s/worker/main.py, "
+        "/usr/bin/python3 %(aw)s/3.x/worker/main.py, /usr/bin/python %(aw)s/worker/main.py\n"
+        "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/pkill -u nxautomation\n"
+        "# End sudo configuration for omsagent\n\n"
+        "nxautomation ALL=(ALL) NOPASSWD: ALL\n"
+        "Defaults:nxautomation !requiretty\n") % {"aw": AW}, 0o440)
+
+    # /etc/opt/microsoft/omsagent/<ws>/{conf,certs} and the conf/certs symlinks.
+    agent_etc = os.path.join(etc, "opt/microsoft/omsagent")
+    conf = os.path.join(agent_etc, ws, "conf")
+    certs = os.path.join(agent_etc, ws, "certs")
+    os.makedirs(certs, exist_ok=True)
+    oms_thumb = _selfsigned(os.path.join(certs, "oms.crt"), os.path.join(certs, "oms.key"),
+                            "/CN=%s/CN=%s/OU=Linux Monitoring Agent/O=Microsoft" % (ws, guid))
+    _write(os.path.join(conf, "omsadmin.conf"), "".join("%s=%s\n" % kv for kv in (
+        ("WORKSPACE_ID", ws), ("AGENT_GUID", guid), ("LOG_FACILITY", "local0"),
+        ("CERTIFICATE_UPDATE_ENDPOINT",
+         "https://%s.oms.opinsights.azure.com/ConfigurationService.Svc/RenewCertificate" % ws),
+        ("URL_TLD", "opinsights.azure.com"),
+        ("DSC_ENDPOINT", "https://%s.agentsvc.azure-automation.net/Accounts/%s/Nodes(AgentId='%s')"
+         % (ws, ws, guid)),
+        ("OMS_ENDPOINT", "https://%s.ods.opinsights.azure.com/OperationalData.svc/PostJsonDataItems" % ws),
+        ("AZURE_RESOURCE_ID", ""), ("OMSCLOUD_ID", spec["omscloud_id"]), ("UUID", spec["uuid"]))))
+    _write(os.path.join(conf, "omsagent.conf"),
+           "# Lab fake of omsagent.conf (fluentd)\n<source>\n  type sudo_tail\n</source>\n")
+    for link in ("conf", "certs"):
+        os.symlink(ws + "/" + link, os.path.join(agent_etc, link))
+    omi = os.path.join(etc, "opt/omi/conf/omsconfig")
+    settings = json.dumps([{"WorkspaceId": ws, "AzureDnsAgentSvcZone": "agentsvc.azure-automation.net",
+                            "Solutions": {"Updates": {"Enabled": True},
+                                          "AzureAutomation": {"Enabled": True}}}],
+                          separators=(",", ":"))
+    _write(os.path.join(omi, "configuration/Current.mof"), (
+        "/*\n@TargetNode='%s'\n@GeneratedBy=Azure Automation\n*/\n\n"
+        "instance of MSFT_nxOMSAutomationWorkerResource as $MSFT_nxOMSAutomationWorkerResource1ref\n{\n"
+        " ResourceID = \"[nxOMSAutomationWorker]AutoRegister01\";\n"
+        " ResourceSettings = \"%s\";\n"
+        " SourceInfo = \"C:\\\\temp\\\\MicrosoftOperationsManagementLinuxConfiguration.ps1::112::1::nxOMSAutomationWorker\";\n"
+        " ModuleName = \"nxOMSAutomationWorker\";\n ModuleVersion = \"%s\";\n"
+        " ConfigurationName = \"MicrosoftOperationsManagementLinuxConfiguration\";\n};\n"
+        "instance of OMI_ConfigurationDocument\n{\n Version=\"2.0.0\";\n"
+        " MinimumCompatibleVersion = \"1.0.0\";\n"
+        " Name=\"MicrosoftOperationsManagementLinuxConfiguration\";\n};\n")
+        % (name, settings.replace("\\", "\\\\").replace('"', '\\"'), WORKER_VERSION))
+    _write(os.path.join(omi, "keyring.gpg"), "")
+
+    # /opt/microsoft: the agent's binaries and the nxOMSAutomationWorker module tree.
+    bin_ = os.path.join(opt, "omsagent/bin")
+    _write(os.path.join(bin_, "omsagent"), OMSAGENT, 0o755)
+    _write(os.path.join(bin_, "service_control"), SERVICE_CONTROL.format(ws=ws, opt=OMS_OPT), 0o755)
+    _write(os.path.join(bin_, "omsadmin.sh"), OMSADMIN_SH.format(ws=ws), 0o755)
+    os.makedirs(os.path.join(opt, "omsagent/ruby/bin"), exist_ok=True)
+    os.symlink(PYTHON, os.path.join(opt, "omsagent/ruby/bin/ruby"))
+    module = os.path.join(opt, "omsconfig/modules/nxOMSAutomationWorker")
+    _write(os.path.join(module, "VERSION"), WORKER_VERSION + "\n")
+    aw = os.path.join(opt, AW[len("/opt/microsoft/"):])
+    for tree in ("worker", "3.x/worker"):
+        for script in ("main.py", "hybridworker.py"):
+            _write(os.path.join(aw, tree, script), SLEEPER.format(name=script))
+        _write(os.path.join(aw, tree, "configuration.py"), CONFIGURATION_PY)
+
+    # /var/opt/microsoft/omsagent/<ws>/{log,run,state,tmp} and the symlinks.
+    agent_var = os.path.join(varopt, "omsagent")
+    for sub in ("log", "run/automationworker", "state/automationworker", "tmp"):
+        os.makedirs(os.path.join(agent_var, ws, sub), exist_ok=True)
+    for link in ("log", "run", "state", "tmp"):
+        os.symlink(ws + "/" + link, os.path.join(agent_var, link))
+    ts = (now - datetime.timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S +0000")
+    _write(os.path.join(agent_var, ws, "log/omsagent.log"),
+           "%s [info]: Installed omsagent-1.14.23-0 (lab)\n%s [info]: starting fluentd-0.12.40\n" % (ts, ts))
+    aw_state = os.path.join(agent_var, ws, "state/automationworker")
+    _write(os.path.join(aw_state, "oms.conf"), _ini({
+        "oms-worker-conf": {"auto_registered_worker_conf_path": SYSTEM_WORKER_CONF,
+                            "manually_registered_worker_conf_path": USER_WORKER_CONF},
+        "oms-global": {"resource_version": WORKER_VERSION,
+                       "hybrid_worker_path": AW + "/worker/hybridworker.py",
+                       "workspace_id": ws, "disable_worker_creation": "False"}}))
+    _write(os.path.join(aw_state, "worker.conf"), _ini({
+        "worker-required": {
+            "jrds_cert_path": "/etc/opt/microsoft/omsagent/certs/oms.crt",
+            "jrds_key_path": "/etc/opt/microsoft/omsagent/certs/oms.key",
+            "jrds_base_uri": JRDS_BASE_URI, "account_id": ACCOUNT_ID,
+            "machine_id": spec["system_machine_id"],
+            "hybrid_worker_group_name": "%s_%s" % (name, guid),
+            "working_directory_path": "/var/opt/microsoft/omsagent/%s/run/automationworker" % ws},
+        "worker-optional": {
+            "proxy_configuration_path": "/etc/opt/microsoft/omsagent/proxy.conf",
+            "state_directory_path": "/var/opt/microsoft/omsagent/%s/state/automationworker" % ws,
+            "gpg_public_keyring_path": "/etc/opt/omi/conf/omsconfig/keyring.gpg",
+            "enforce_runbook_signature_validation": "False"},
+        "metadata": {"worker_type": "auto-registered", "is_azure_vm": "False", "vm_id": ""},
+        "oms-metadata": {"agent_id": guid, "workspace_id": ws, "jrds_cert_thumbprint": oms_thumb}}))
+    omsconfig_log = ["%s: INFO: Scripts/PerformRequiredConfigurationChecks.py: dsc_host lock file acquired"
+                     % (now - datetime.timedelta(minutes=m)).strftime("%Y/%m/%d %H:%M:%S") for m in (45, 30, 15)]
+    omsconfig_log.insert(1, "%s: WARNING: null(0): EventId=2 Priority=WARNING Job 9B3C6A1E-0F2D-4E7A-B8C5-"
+                         "1D2E3F4A5B6C : PerformRequiredConfigurationChecks DSC operation completed in "
+                         "3.2136 seconds." % (now - datetime.timedelta(minutes=44)).strftime("%Y/%m/%d %H:%M:%S"))
+    stamp = (now - datetime.timedelta(minutes=5)).strftime("%Y/%m/%d %H:%M:%S")
+    omsconfig_log += [line.format(ts=stamp) for line in spec["omsconfig_log"]]
+    _write(os.path.join(varopt, "omsconfig/omsconfig.log"), "\n".join(omsconfig_log) + "\n")
+
+    # /home/nxautomation: the registered user (DIY) worker.
+    state = os.path.join(home, "nxautomation/state")
+    os.makedirs(os.path.join(home, "nxautomation/run"), exist_ok=True)
+    os.makedirs(state, exist_ok=True)
+    diy_thumb = _selfsigned(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
+                            "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/OU=Azure Automation"
+                            "/CN=Hybrid Runbook Worker")
+    _write(os.path.join(state, "worker.conf"), _ini({
+        "worker-required": {
+            "jrds_cert_path": "/home/nxautomation/state/worker_diy.crt",
+            "jrds_key_path": "/home/nxautomation/state/worker_diy.key",
+            "jrds_base_uri": JRDS_BASE_URI, "account_id": ACCOUNT_ID,
+            "machine_id": spec["user_machine_id"], "hybrid_worker_group_name": "lab-linux-group",
+            "working_directory_path": "/home/nxautomation/run"},
+        "worker-optional": {
+            "proxy_configuration_path": "/etc/opt/microsoft/omsagent/proxy.conf",
+            "state_directory_path": "/home/nxautomation/state",
+            "gpg_public_keyring_path": "/etc/opt/omi/conf/omsconfig/keyring.gpg",
+            "enforce_runbook_signature_validation": "False"},
+        "metadata": {"worker_type": "diy", "is_azure_vm": "False", "vm_id": ""},
+        "registration-metadata": {"registration_endpoint": REGISTRATION_ENDPOINT,
+                                  "workspace_id": ws, "jrds_cert_thumbprint": diy_thumb}}))
+
+
+def _run(*cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _chown(owner, mode, *paths):
+    for p in paths:
+        _run("chown", "-h", owner, p)
+        if mode:
+            os.chmod(p, mode)
+
+
+def _start(user, argv):
+    """Start one daemon as ``user`` with exactly ``argv``, detached (setsid) from the caller."""
+    proc = subprocess.Popen(
+        ["setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "bash", "-c",
+         'exec -a "$0" "$@"', argv[0], PYTHON] + argv[1:],
+        start_new_session=True, cwd="/", stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc.pid
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode().split("\0")[:-1]
+    except OSError:
+        return None
+
+
+def boot(hostdir):
+    """Inside the host: users, owners, and the processes its fault leaves running."""
+    with open(os.path.join(hostdir, "host.json")) as f:
+        spec = json.load(f)
+    ws = spec["workspace_id"]
+    # As the OMS installer: omiusers (OMI), omsagent, then nxautomation. -l: no lastlog
+    # entries, /var/log is shared with the root namespace.
+    _run("groupadd", "-r", "omiusers")
+    _run("useradd", "-r", "-l", "-c", "OMS agent", "-d", "/var/opt/microsoft/omsagent/run",
+         "-s", "/bin/bash", "omsagent")
+    _run("usermod", "-a", "-G", "omiusers", "omsagent")
+    _run("groupadd", "-r", "nxautomation")
+    _run("useradd", "-r", "-l", "-d", "/home/nxautomation/run", "-g", "nxautomation", "nxautomation")
+    _run("usermod", "-a", "-G", "omsagent,omiusers", "nxautomation")
+
+    _run("chown", "-R", "omsagent:omiusers", "/etc/opt/microsoft/omsagent/" + ws,
+         "/var/opt/microsoft/omsagent/" + ws, "/var/opt/microsoft/omsconfig")
+    _run("chmod", "-R", "g+rx", "/etc/opt/microsoft/omsagent/" + ws + "/certs")  # omsutil --initialize
+    _chown("nxautomation:omiusers", 0o770, "/var/opt/microsoft/omsagent/%s/run/automationworker" % ws,
+           "/var/opt/microsoft/omsagent/%s/state/automationworker" % ws)
+    _run("chown", "-R", "nxautomation:omiusers", "/home/nxautomation/state", "/home/nxautomation/run")
+    _chown("omsagent:omiusers", 0o770, "/home/nxautomation")
+    _chown("nxautomation:omiusers", 0o770, "/home/nxautomation/state", "/home/nxautomation/run")
+
+    sc = OMS_OPT + "/bin/service_control"
+    _run(sc, "start")
+    if "omsagent" in spec["stopped"]:
+        _run(sc, "stop")
+    worker_ws = spec["worker_workspace"] or ws
+    started = {}
+    for role in ("manager", "system_worker", "user_worker"):
+        if role not in spec["stopped"]:
+            started[_start("nxautomation", argv_of(role, worker_ws))] = argv_of(role, worker_ws)
+    # Return only once every process shows its final argv (no "bash -c" in a quick ps).
+    deadline = time.monotonic() + 10
+    while any(_cmdline(pid) != argv for pid, argv in started.items()):
+        if time.monotonic() > deadline:
+            sys.exit("fake processes did not start: %r" % {p: _cmdline(p) for p in started})
+        time.sleep(0.02)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "boot":
+        sys.exit("usage: python3 -m tests.lab.agent boot HOSTDIR (inside a lab host)")
+    boot(sys.argv[2])

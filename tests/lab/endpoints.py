@@ -1,0 +1,123 @@
+"""Fake Azure endpoints of the lab, all on loopback in the root namespace.
+
+Every lab host's /etc/hosts points the Azure names at one of three addresses:
+  ok        127.<net>.2.1:443  a threaded TLS server (certificate from the lab's test CA)
+  refused   127.<net>.2.2      nothing listens: connect() fails at once with ECONNREFUSED
+  blackhole 127.<net>.2.3:443  a listen(0) socket whose accept queue we fill with one
+                               connection we never accept: Linux then drops further SYNs,
+                               so connect() times out (no firewall tool needed)
+Run as ``python -m tests.lab.endpoints serve STATE_DIR NET`` (lab.py starts and ends it).
+"""
+import http.server
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+from . import endpoint_ips
+
+# Names the collector derives (docs/adr/0001): agentsvc, ods, oms, jrds and registration.
+SANS = ("*.agentsvc.azure-automation.net", "*.ods.opinsights.azure.com",
+        "*.oms.opinsights.azure.com", "*.azure-automation.net")
+
+
+def openssl(*args, cwd):
+    subprocess.run(("openssl",) + args, cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def make_pki(pki_dir):
+    """Test CA plus the server certificate of the ok endpoint, made with the openssl CLI."""
+    os.makedirs(pki_dir, exist_ok=True)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/O=azure_hrw.doctor lab/CN=Lab Test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=pki_dir)
+    with open(os.path.join(pki_dir, "server.ext"), "w") as f:
+        f.write("subjectAltName=" + ",".join("DNS:" + n for n in SANS) + "\n"
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\n"
+                "authorityKeyIdentifier=keyid\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=*.azure-automation.net", cwd=pki_dir)
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-set_serial", str(int(time.time() * 1000)), "-days", "30", "-out", "server.crt",
+            "-extfile", "server.ext", cwd=pki_dir)
+    return os.path.join(pki_dir, "ca.crt")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Answers like the services do without credentials: GET 200, anything else 403."""
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-IIS/10.0"
+
+    def _answer(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_GET(self):
+        self._answer(200, {"status": "ok", "lab": True})
+
+    do_HEAD = do_GET
+
+    def do_PUT(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._answer(403, {"Message": "Authorization has been denied for this request."})
+
+    do_POST = do_DELETE = do_PUT
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s %s\n" % (self.headers.get("Host") if self.headers else "-",
+                                         self.client_address[0], fmt % args))
+
+
+class TLSServer(http.server.ThreadingHTTPServer):
+    """TLS handshake in the request thread, so one silent client never blocks accept()."""
+    daemon_threads = True
+
+    def __init__(self, address, context):
+        self.context = context
+        super().__init__(address, Handler)
+
+    def finish_request(self, request, client_address):
+        request.settimeout(10)
+        with self.context.wrap_socket(request, server_side=True) as tls:
+            Handler(tls, client_address, self)
+
+    def handle_error(self, request, client_address):
+        pass  # probes that close right after connect() are normal here
+
+
+def serve(state_dir, net):
+    ips = endpoint_ips(net)
+    pki = os.path.join(state_dir, "pki")
+    hole = socket.socket()
+    hole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hole.bind((ips["blackhole"], 443))
+    hole.listen(0)
+    filler = socket.create_connection((ips["blackhole"], 443), timeout=5)  # fills the queue
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
+    server = TLSServer((ips["ok"], 443), ctx)
+    with open(os.path.join(state_dir, "run", "endpoints.ready"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    try:
+        server.serve_forever()
+    finally:
+        filler.close()
+        hole.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "serve":
+        sys.exit("usage: python -m tests.lab.endpoints serve STATE_DIR NET")
+    serve(sys.argv[2], int(sys.argv[3]))
