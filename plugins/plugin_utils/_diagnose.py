@@ -241,9 +241,20 @@ def digest_line(finding):
     )
 
 
+def _worth_a_line(finding):
+    # A rule that does not apply to this host (e.g. a Government-cloud endpoint on a public
+    # cloud agent) is counted in the summary but would only be noise in the digest.
+    if finding.get("CheckResult") == "Passed":
+        return False
+    return not str(finding.get("CheckResultMessageId") or "").endswith(".Skipped.NotApplicable")
+
+
 def digest(findings):
-    """One short readable line for every finding that did not pass, worst first."""
-    return [digest_line(f) for f in worst_first(findings) if f.get("CheckResult") != "Passed"]
+    """One short readable line for every finding that did not pass, worst first.
+
+    Findings skipped as not applicable to the host are left out (the summary counts them).
+    """
+    return [digest_line(f) for f in worst_first(findings) if _worth_a_line(f)]
 
 
 def summary_line(summary):

@@ -193,9 +193,11 @@ def test_result_shape_on_healthy_host():
     assert summary["total"] == len(result["findings"])
     assert set(catalog.CHECK_RESULTS) <= set(summary)
 
+    # a healthy public-cloud host: only the Government-only endpoints are skipped, and those
+    # not-applicable skips stay out of the digest
     non_passed = [f for f in result["findings"] if f["CheckResult"] != "Passed"]
-    assert len(result["digest"]) == len(non_passed)
-    assert all(isinstance(line, str) for line in result["digest"])
+    assert {f["CheckResultMessageId"].split(".", 2)[-1] for f in non_passed} == {"Skipped.NotApplicable"}
+    assert result["digest"] == []
 
     assert result["facts"] == facts
     diag = result["ansible_facts"]["hrw_diagnosis"]
@@ -357,7 +359,7 @@ def test_fail_on(canned_findings, results, fail_on, should_fail):
             assert rule_id in result["msg"]
 
 
-def test_digest_is_worst_first_and_skips_passed(canned_findings):
+def test_digest_is_worst_first_and_leaves_out_passed_and_not_applicable(canned_findings):
     ids = linux_ids()
     canned_findings["findings"] = [
         finding(ids[0], "Information", "for your information"),
@@ -365,6 +367,8 @@ def test_digest_is_worst_first_and_skips_passed(canned_findings):
         finding(ids[2], "PassedWithWarning", "look at this"),
         finding(ids[3], "Failed", "The OMS agent process\n is not running"),
         finding(ids[4], "Skipped", "not checked"),
+        dict(finding(ids[5], "Skipped", "not applicable in this cloud"),
+             CheckResultMessageId="%s.Skipped.NotApplicable" % ids[5]),
     ]
     plugin, dummy = make_action({})
     result = plugin.run(task_vars={})
@@ -374,8 +378,9 @@ def test_digest_is_worst_first_and_skips_passed(canned_findings):
         "PassedWithWarning %s: look at this" % ids[2],
         "Information".ljust(width) + " %s: for your information" % ids[0],
         "Skipped".ljust(width) + " %s: not checked" % ids[4],
-    ]
-    assert result["summary"]["Failed"] == 1 and result["summary"]["total"] == 5
+    ]  # the not-applicable skip is counted, not listed
+    assert result["summary"]["Failed"] == 1 and result["summary"]["Skipped"] == 2
+    assert result["summary"]["total"] == 6
 
 
 # --- dispatch and failures --------------------------------------------------------------
