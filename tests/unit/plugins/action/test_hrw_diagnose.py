@@ -28,60 +28,11 @@ from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "facts")
 HEALTHY = os.path.join(FIXTURES, "linux_v1_healthy.json")
-WS = "0f5ac2de-1234-4cde-9f00-5d6c7e8f9a0b"
-
-# A minimal, valid schema-1 document (ADR 0001), used only while the recorded fixture of
-# the rules helper is missing.
-_MINIMAL_FACTS = {
-    "schema": 1,
-    "platform": "linux",
-    "collector": {"name": "hrw_facts", "version": "0.1.0", "elapsed_ms": 40},
-    "host": {
-        "hostname": "hrw-healthy",
-        "utc_now": "2026-11-25T20:00:00Z",
-        "os": {"id": "debian", "version_id": "12", "pretty_name": "Debian GNU/Linux 12 (bookworm)"},
-        "python": "3.11.2",
-        "cpu_count": 2,
-        "memory": {"total_kb": 24000000, "available_kb": 23000000},
-        "load": [0.1, 0.2, 0.3],
-    },
-    "agent": {
-        "files": {
-            "/etc/opt/microsoft/omsagent/conf/omsadmin.conf": True,
-            "/var/opt/microsoft/omsagent/log/omsagent.log": True,
-            "/opt/microsoft/omsagent/bin/service_control": True,
-        },
-        "omsadmin": {
-            "WORKSPACE_ID": WS,
-            "AGENT_GUID": "11111111-2222-3333-4444-555555555555",
-            "OMS_ENDPOINT": "https://%s.ods.opinsights.azure.com/OperationalData.svc/PostJsonDataItems" % WS,
-            "DSC_ENDPOINT": "https://%s.agentsvc.azure-automation.net/Accounts/%s/Nodes(AgentId='x')" % (WS, WS),
-            "URL_TLD": "opinsights.azure.com",
-        },
-        "workspace_id": WS,
-        "workspace_dirs": [WS],
-    },
-    "worker": {
-        "version": "1.7.5.0",
-        "oms_conf": {"oms-worker-conf": {}, "oms-global": {}},
-        "system_worker_conf": {"worker-required": {"jrds_base_uri": "https://weu-jobruntimedata-prod-su1.azure-automation.net"}},
-        "user_worker_conf": None,
-        "user_worker_conf_path": None,
-    },
-    "processes": [],
-    "logs": {"omsconfig": {"path": "/var/opt/microsoft/omsconfig/omsconfig.log", "exists": True,
-                           "tail_bytes": 1024, "matches": []}},
-    "endpoints": [],
-    "endpoint_errors": [],
-    "errors": [],
-}
-
 
 def healthy_facts():
-    if os.path.exists(HEALTHY):
-        with open(HEALTHY) as f:
-            return json.load(f)
-    return copy.deepcopy(_MINIMAL_FACTS)
+    """The recorded healthy Linux V1 host that the rule tests use too."""
+    with open(HEALTHY) as f:
+        return json.load(f)
 
 
 class FakeExecuteModule:
