@@ -129,11 +129,19 @@ def _proc_list(procs):
     return [_proc_evidence(p) for p in procs]
 
 
-def _no_processes_facts():
-    return skipped(
-        "FactsMissing",
-        "Not checked: the facts hold no process list (the collector could not read /proc).",
-        evidence={"processes": None})
+def _agent_processes(facts):
+    """``(processes, None)`` for the process rules, or ``(None, skipped partial)`` when the
+    agent is not installed or the collector could not list the processes."""
+    skip = _depends_on_install(facts)
+    if skip:
+        return None, skip
+    procs = _processes(facts)
+    if procs is None:
+        return None, skipped(
+            "FactsMissing",
+            "Not checked: the facts hold no process list (the collector could not read /proc).",
+            evidence={"processes": None})
+    return procs, None
 
 
 # --------------------------------------------------------------------------- servicehealth
@@ -159,12 +167,9 @@ def check_oms_agent_install(facts, context):
 
 
 def check_oms_agent_status(facts, context):
-    skip = _depends_on_install(facts)
+    procs, skip = _agent_processes(facts)
     if skip:
         return skip
-    procs = _processes(facts)
-    if procs is None:
-        return _no_processes_facts()
     agents = [p for p in procs if p.get("role") == "omsagent"]
     if agents:
         first = agents[0]
@@ -181,12 +186,9 @@ def check_oms_agent_status(facts, context):
 
 
 def check_hybrid_worker_status(facts, context):
-    skip = _depends_on_install(facts)
+    procs, skip = _agent_processes(facts)
     if skip:
         return skip
-    procs = _processes(facts)
-    if procs is None:
-        return _no_processes_facts()
     ws = _workspace(facts)
     worker = _dict(_dict(facts).get("worker"))
     version = worker.get("version")
