@@ -11,7 +11,7 @@ import pytest
 
 from tests.lab import WORKSPACE_ID, agent
 from tests.lab.faults import FAULTS
-from tests.lab.lab import Lab, LabError, free_net
+from tests.lab.lab import Lab, LabError, free_net, running
 
 pytestmark = pytest.mark.lab
 
@@ -177,7 +177,9 @@ def test_down_leaves_nothing_behind_and_is_safe_twice(lab, tmp_path):
         everything = recorded | _descendants(recorded)
         assert len(everything) > len(recorded) + 4, "hosts run sshd and fake agent processes"
         mini.down()
-        assert [p for p in everything if os.path.exists("/proc/%d" % p)] == []
+        # a host's processes may linger a moment as zombies of the machine's init (their
+        # parent namespace is gone); dead is dead: none may still run
+        assert [p for p in everything if running(p)] == []
         assert not os.path.exists(mini.state_dir)
         assert mini.down() == []
     finally:

@@ -20,6 +20,9 @@ from . import DEFAULT_STATE_DIR, REPO_ROOT, WORKSPACE_ID, agent, endpoint_ips, e
 from .faults import FAULTS
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
+# Where a host sees the state dir (hostinit.sh bind-mounts it there before it mounts over
+# /tmp, /root and /home, any of which may hold the checkout).
+HOST_STATE_DIR = "/run/hrw-lab/state"
 MOUNTPOINTS = ("/opt/microsoft", "/var/opt/microsoft")
 # (what must exist, how to get it)
 REQUIREMENTS = (
@@ -222,11 +225,9 @@ class Lab:
         procs = {"endpoints": self._spawn("endpoints", [sys.executable, "-m", "tests.lab.endpoints", "serve",
                                                         self.state_dir, str(self.net)])}
         for n in names:
-            hostdir = os.path.join(self.hosts_dir, n)
             procs[n] = self._spawn(n, ["unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child",
-                                       "--mount-proc", "--propagation", "private", HOSTINIT, hostdir,
-                                       os.path.join(self.ssh_dir, "sshd_%s.conf" % n),
-                                       os.path.join(self.logs_dir, n + ".sshd.log"), REPO_ROOT])
+                                       "--mount-proc", "--propagation", "private", HOSTINIT,
+                                       self.state_dir, n, REPO_ROOT])
         want = {(ip, 22) for ip in self.hosts.values()}
         want |= {(self.endpoints["ok"], 443), (self.endpoints["blackhole"], 443)}
         deadline = time.monotonic() + timeout
@@ -276,7 +277,7 @@ class Lab:
             json.dump(spec, f, indent=1)
         agent.prepare(hostdir, spec, ca)
         with open(os.path.join(self.ssh_dir, "sshd_%s.conf" % name), "w") as f:
-            f.write(SSHD_CONFIG.format(ip=ip, ssh=self.ssh_dir))
+            f.write(SSHD_CONFIG.format(ip=ip, ssh=os.path.join(HOST_STATE_DIR, "ssh")))
 
     def _write_inventory(self):
         q = json.dumps  # a JSON string is a valid YAML scalar
