@@ -29,6 +29,7 @@ from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "facts")
 HEALTHY = os.path.join(FIXTURES, "linux_v1_healthy.json")
 
+
 def healthy_facts():
     """The recorded healthy Linux V1 host that the rule tests use too."""
     with open(HEALTHY) as f:
