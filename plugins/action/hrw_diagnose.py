@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._diagnose import (
+    check_expectations,
     check_probe_timeout,
     check_rules_shape,
     collect_facts,
@@ -45,16 +46,18 @@ class ActionModule(ActionBase):
         probe_timeout = check_probe_timeout(args["probe_timeout"])
         include, exclude = rule_selection(args["rules"])
         validate_rule_selection(include, exclude)
+        expectations = check_expectations(args)
 
         facts, module_result, failure = collect_facts(
-            self, task_vars, probe_timeout, args["probe_endpoints"], action_name=_ACTION_NAME)
+            self, task_vars, probe_timeout, args["probe_endpoints"], action_name=_ACTION_NAME,
+            expectations=expectations)
         if failure is not None:
             result.update(failure)
             return result
 
         controller_utc = utc_now_iso()
         findings, summary = diagnose(facts, include, exclude, controller_utc=controller_utc,
-                                     probe_endpoints=args["probe_endpoints"])
+                                     probe_endpoints=args["probe_endpoints"], expectations=expectations)
 
         # Keep what the module reported besides our document (e.g. interpreter discovery).
         ansible_facts = dict(module_result.get("ansible_facts") or {})

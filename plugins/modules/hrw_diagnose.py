@@ -75,6 +75,29 @@ options:
     type: str
     choices: [never, failed, warning]
     default: never
+  expected_workspace_id:
+    description:
+      - The Log Analytics workspace id (a GUID) this worker must report to. A host whose agent
+        reports to another workspace is a cause of error 403 on registration.
+      - Checked for the GUID form before anything runs.
+    type: str
+  automation_account_id:
+    description:
+      - The Automation account's id (a GUID). With O(automation_account_region), the collector
+        also derives and probes the account-specific endpoints
+        (C(<accountId>.jrds.<region>.azure-automation.net) and the like).
+      - Checked for the GUID form before anything runs.
+    type: str
+  automation_account_region:
+    description:
+      - The Automation account's region, for example V(westeurope) or V(eastus2).
+      - With O(workspace_region), the rules check that the account and the workspace are a
+        supported linked pair (another cause of error 403).
+    type: str
+  workspace_region:
+    description:
+      - The Log Analytics workspace's region, for example V(westeurope).
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

@@ -48,6 +48,16 @@ options:
         C(elapsed_ms) and C(error_class) set to C(null); no network traffic is sent.
     type: bool
     default: true
+  automation_account_id:
+    description:
+      - The Automation account's id (a GUID). When given, the account-specific endpoints
+        (C(<accountId>.jrds.<region>.azure-automation.net) and the like) are derived and probed too.
+    type: str
+  automation_account_region:
+    description:
+      - The Automation account's region (for example V(westeurope)), used with
+        O(automation_account_id) to derive the account-specific endpoints.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -363,6 +373,30 @@ ansible_facts:
                       description: The log line (cut at 2000 characters).
                       type: str
                       returned: always
+        system:
+          description:
+            - Operating system support data, hardware, package manager state and the update log.
+          type: dict
+          returned: always
+          contains: {}
+        accounts:
+          description:
+            - The users, groups, sudoers entries, gpg and home directory the worker needs.
+          type: dict
+          returned: always
+          contains: {}
+        worker_state:
+          description:
+            - The system and user worker's state beyond their configuration files.
+          type: dict
+          returned: always
+          contains: {}
+        network:
+          description:
+            - The agent's proxy, Azure VM detection and IMDS.
+          type: dict
+          returned: always
+          contains: {}
         endpoints:
           description:
             - The endpoints the worker must reach and, when probed, what was seen.
@@ -521,6 +555,8 @@ def _run_module():
         argument_spec=dict(
             probe_timeout=dict(type="float", default=3.0),
             probe_endpoints=dict(type="bool", default=True),
+            automation_account_id=dict(type="str"),
+            automation_account_region=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -529,7 +565,11 @@ def _run_module():
         module.fail_json(
             msg="probe_timeout must be a number of seconds greater than 0 and at most %g, got %r"
                 % (_MAX_PROBE_TIMEOUT, timeout))
-    facts = collect(probe_timeout=timeout, probe_endpoints=module.params["probe_endpoints"])
+    account = {
+        "id": module.params["automation_account_id"],
+        "region": module.params["automation_account_region"],
+    }
+    facts = collect(probe_timeout=timeout, probe_endpoints=module.params["probe_endpoints"], account=account)
     module.exit_json(changed=False, ansible_facts={"hrw_facts": facts})
 
 

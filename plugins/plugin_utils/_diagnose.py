@@ -14,6 +14,7 @@ readable digest, and the ``fail_on`` decision.
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible.errors import AnsibleActionFail
 
@@ -52,6 +53,40 @@ def collector_options_spec():
     )
 
 
+def expectation_options_spec():
+    """What the user knows about the worker and its account (rules compare the host to it;
+    the account options also reach the collector, for the account-specific endpoints)."""
+    return dict(
+        expected_workspace_id=dict(type="str"),
+        automation_account_id=dict(type="str"),
+        automation_account_region=dict(type="str"),
+        workspace_region=dict(type="str"),
+    )
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def check_expectations(args):
+    """Validate the expectation options (format only); returns them normalised, without the
+    ones not given. Raises AnsibleActionFail naming the field and the expected form."""
+    given = {}
+    for field in ("expected_workspace_id", "automation_account_id"):
+        value = args.get(field)
+        if value is None or value == "":
+            continue
+        if not _GUID.match(value.strip()):
+            raise AnsibleActionFail(
+                "%s must be a GUID such as 0f5ac2de-1234-4cde-9f00-5d6c7e8f9a0b, got %r" % (field, value))
+        given[field] = value.strip().lower()
+    for field in ("automation_account_region", "workspace_region"):
+        value = args.get(field)
+        if value is None or value == "":
+            continue
+        given[field] = value.strip()
+    return given
+
+
 def rules_option_spec():
     """The ``rules`` option: include / exclude lists of RuleIds or RuleGroupIds."""
     return dict(
@@ -68,6 +103,7 @@ def diagnose_argument_spec():
     """The argument spec of ``azure_hrw.doctor.hrw_diagnose``."""
     spec = dict(rules=rules_option_spec(), fail_on=dict(type="str", default="never", choices=list(FAIL_ON_CHOICES)))
     spec.update(collector_options_spec())
+    spec.update(expectation_options_spec())
     return spec
 
 
@@ -136,7 +172,7 @@ def windows_not_available_result(action_name):
     }
 
 
-def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name="hrw_diagnose"):
+def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name="hrw_diagnose", expectations=None):
     """Run the collector once on the host (one round trip).
 
     Returns ``(facts, module_result, failure)``: ``failure`` is None on success, else a
@@ -149,11 +185,11 @@ def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name
     else:
         module_name = LINUX_COLLECTOR
 
-    module_result = action._execute_module(
-        module_name=module_name,
-        module_args={"probe_timeout": probe_timeout, "probe_endpoints": probe_endpoints},
-        task_vars=task_vars,
-    )
+    module_args = {"probe_timeout": probe_timeout, "probe_endpoints": probe_endpoints}
+    for field in ("automation_account_id", "automation_account_region"):
+        if (expectations or {}).get(field):
+            module_args[field] = expectations[field]
+    module_result = action._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
 
     if module_result.get("unreachable"):
         return None, module_result, module_result
@@ -207,15 +243,17 @@ def facts_problem(facts):
     return None
 
 
-def diagnose(facts, include, exclude, controller_utc=None, probe_endpoints=None):
+def diagnose(facts, include, exclude, controller_utc=None, probe_endpoints=None, expectations=None):
     """Select the rules for the host's platform, evaluate them, and summarise.
 
     The rules get the context ``{'controller_utc': ..., 'probe_endpoints': ...}`` (the latter
-    only when known), so they can tell "not probed on purpose" from "no probe result".
-    Returns ``(findings, summary)``.
+    only when known), so they can tell "not probed on purpose" from "no probe result", plus
+    the expectation options the user gave (``expected_workspace_id``, ``automation_account_id``,
+    ``automation_account_region``, ``workspace_region``). Returns ``(findings, summary)``.
     """
     rules = select_rules(include=include, exclude=exclude, platform=facts.get("platform"))
-    context = {"controller_utc": controller_utc or utc_now_iso()}
+    context = dict(expectations or {})
+    context["controller_utc"] = controller_utc or utc_now_iso()
     if probe_endpoints is not None:
         context["probe_endpoints"] = bool(probe_endpoints)
     findings = evaluate(facts, rules, context=context)

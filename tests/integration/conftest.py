@@ -3,7 +3,8 @@
 The lab is brought up once per session in its own state dir under the repo's ``.tmp/``
 and ALWAYS taken down (by the ids it started), also when a test fails or the run gets
 SIGTERM. A lab left by a killed run (SIGKILL) is ended at the start of the next session.
-HRW_LAB_FAULTS=healthy,agent_stopped limits the hosts.
+HRW_LAB_FAULTS=healthy,agent_stopped limits the hosts; HRW_LAB_NET=N picks the lab network
+(127.N.1.x) instead of the first free one, for labs that come up side by side.
 """
 import os
 import signal
@@ -34,7 +35,8 @@ def lab():
         pytest.fail(str(exc), pytrace=False)
     _end_stale_labs()
     state_dir = os.path.join(os.path.dirname(DEFAULT_STATE_DIR), "lab-pytest-%d" % os.getpid())
-    the_lab = Lab(state_dir, net=free_net())
+    net = int(os.environ["HRW_LAB_NET"]) if os.environ.get("HRW_LAB_NET") else free_net()
+    the_lab = Lab(state_dir, net=net)
     faults = [f for f in os.environ.get("HRW_LAB_FAULTS", "").split(",") if f] or None
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -72,6 +72,14 @@ _ALL = [
           SEED + "#oms-agent-not-running",
           frozenset({"Linux.HybridWorkerStatusCheck"}),
           worker_workspace=OTHER_WORKSPACE_ID),
+    # --- issue 3: operating system, hardware, 403, package manager (system)
+
+    # --- issue 3: prerequisites, multihoming, worker package (prereqs)
+
+    # --- issue 3: system and user worker, logs (worker)
+
+    # --- issue 3: proxy, endpoints per cloud/region, IMDS (network)
+
 ]
 
 FAULTS = {f.name: f for f in _ALL}

@@ -19,7 +19,13 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding impor
     Rule,
     message_id,
 )
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import rules_linux
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import (
+    rules_linux,
+    rules_linux_network,
+    rules_linux_prereqs,
+    rules_linux_system,
+    rules_linux_worker,
+)
 
 __all__ = [
     "CHECK_RESULTS", "FINDING_KEYS", "GROUPS", "Rule", "UnknownRuleError",
@@ -42,7 +48,9 @@ FINDING_KEYS = (
 )
 
 # Ordered: the catalog order is the evaluation and report order.
-_RULES = tuple(rules_linux.RULES)
+# Catalog order: the order findings are reported in.
+_RULE_MODULES = (rules_linux_system, rules_linux_prereqs, rules_linux, rules_linux_worker, rules_linux_network)
+_RULES = tuple(rule for module in _RULE_MODULES for rule in module.RULES)
 
 
 def _check_catalog(rules):

@@ -33,6 +33,10 @@ import time
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.confparse import parse_ini, parse_keyvalue
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.endpoints import derive_endpoints
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_accounts import collect_accounts
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_network import collect_network
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_system import collect_system
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_worker_state import collect_worker_state
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.probe import probe_endpoints as _probe_endpoints
 
 SCHEMA = 1
@@ -489,6 +493,15 @@ def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=
 
 # --------------------------------------------------------------------------- the document
 
+# Sections added after the first release, each ``collector(root, errors, facts, options)``
+# from a module of its own; ``facts`` holds the sections collected before it.
+_SECTIONS = (
+    ("system", collect_system),
+    ("accounts", collect_accounts),
+    ("worker_state", collect_worker_state),
+    ("network", collect_network),
+)
+
 
 def _guarded(errors, where, fallback, function, *args, **kwargs):
     """Run one section collector; a bug in it costs that section, never the document."""
@@ -500,7 +513,7 @@ def _guarded(errors, where, fallback, function, *args, **kwargs):
 
 
 def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, resolver=None, clock=None, now=None,
-            log_tail_bytes=LOG_TAIL_BYTES, max_matches=MAX_MATCHES):
+            log_tail_bytes=LOG_TAIL_BYTES, max_matches=MAX_MATCHES, account=None):
     """Collect the whole facts document (schema 1) of a Linux host.
 
     :param root: directory the host's paths are taken under (tests); ``/`` on a real host.
@@ -512,6 +525,8 @@ def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, reso
     :param now: callable returning the current datetime, for ``host.utc_now`` (tests).
     :param log_tail_bytes: how much of the end of omsconfig.log is read.
     :param max_matches: matches kept per log pattern.
+    :param account: ``{"id": <Automation account id or None>, "region": <region or None>}``
+        given by the user, for the account-specific endpoints.
     :returns: the document as a dict of plain JSON types.
     """
     started = time.monotonic()
@@ -521,7 +536,10 @@ def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, reso
     worker = _guarded(errors, "worker", None, collect_worker, root, errors, agent or {})
     processes = _guarded(errors, "processes", None, collect_processes, root, errors)
     logs = _guarded(errors, "logs", {"omsconfig": None}, collect_logs, root, errors, log_tail_bytes, max_matches)
-    facts = {"agent": agent, "worker": worker}
+    facts = {"host": host, "agent": agent, "worker": worker, "processes": processes, "logs": logs}
+    options = {"account": account or {}, "probe_endpoints": probe_endpoints, "probe_timeout": probe_timeout}
+    for section, collector in _SECTIONS:
+        facts[section] = _guarded(errors, section, None, collector, root, errors, facts, options)
     endpoints, endpoint_errors = _guarded(
         errors, "endpoints", ([], []), collect_endpoints, facts, errors, probe_endpoints, probe_timeout, cafile,
         resolver, clock)
@@ -538,6 +556,10 @@ def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, reso
         "worker": worker,
         "processes": processes,
         "logs": logs,
+        "system": facts["system"],
+        "accounts": facts["accounts"],
+        "worker_state": facts["worker_state"],
+        "network": facts["network"],
         "endpoints": endpoints,
         "endpoint_errors": endpoint_errors,
         "errors": errors,

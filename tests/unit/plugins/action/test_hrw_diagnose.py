@@ -482,3 +482,28 @@ def test_role_defaults_match_argument_specs_and_action_defaults():
     assert defaults["hrw_diagnose_probe_endpoints"] == spec["probe_endpoints"]["default"]
     assert defaults["hrw_diagnose_fail_on"] == spec["fail_on"]["default"]
     assert options["hrw_diagnose_fail_on"]["choices"] == spec["fail_on"]["choices"]
+
+
+# --- expectations -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["expected_workspace_id", "automation_account_id"])
+def test_malformed_guid_fails_before_any_module_call(field):
+    plugin, fake = make_action({field: "not-a-guid"})
+    with pytest.raises(AnsibleActionFail, match=field + " must be a GUID"):
+        plugin.run(task_vars={})
+    assert fake.calls == []
+
+
+def test_expectations_reach_rules_and_account_reaches_collector(canned_findings):
+    account = "ACC0C0DE-0000-4B2C-8D3E-4F5A6B7C8D9E"
+    plugin, fake = make_action({"expected_workspace_id": " 5E1AB0C0-DE00-4A1B-9C2D-3E4F5A6B7C8D ",
+                                "automation_account_id": account,
+                                "automation_account_region": "westeurope", "workspace_region": "westeurope"})
+    plugin.run(task_vars={})
+    assert fake.calls[0]["module_args"]["automation_account_id"] == account.lower()
+    assert fake.calls[0]["module_args"]["automation_account_region"] == "westeurope"
+    assert "expected_workspace_id" not in fake.calls[0]["module_args"]
+    context = canned_findings["context"]
+    assert context["expected_workspace_id"] == "5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d"
+    assert context["workspace_region"] == "westeurope"

@@ -77,11 +77,12 @@ def test_defaults(calls, capsys):
     assert code == 0
     assert result["changed"] is False
     assert "failed" not in result
-    assert calls == [{"probe_timeout": 3.0, "probe_endpoints": True}]
+    assert calls == [{"probe_timeout": 3.0, "probe_endpoints": True, "account": {"id": None, "region": None}}]
     facts = result["ansible_facts"]["hrw_facts"]
     assert list(result["ansible_facts"]) == ["hrw_facts"]
     assert sorted(facts) == sorted(["schema", "platform", "collector", "host", "agent", "worker", "processes",
-                                    "logs", "endpoints", "endpoint_errors", "errors"])
+                                    "logs", "system", "accounts", "worker_state", "network",
+                                    "endpoints", "endpoint_errors", "errors"])
     assert facts["schema"] == 1 and facts["platform"] == "linux"
     assert facts["collector"]["name"] == "hrw_facts"
     assert facts["host"]["hostname"] == "hrw-healthy"
@@ -95,9 +96,16 @@ def test_check_mode_is_the_same_read(calls, capsys):
     code, result = _run({"_ansible_check_mode": True, "probe_endpoints": False, "probe_timeout": "1.5"}, capsys)
     assert code == 0
     assert result["changed"] is False
-    assert calls == [{"probe_timeout": 1.5, "probe_endpoints": False}]
+    assert calls == [{"probe_timeout": 1.5, "probe_endpoints": False, "account": {"id": None, "region": None}}]
     endpoints = result["ansible_facts"]["hrw_facts"]["endpoints"]
     assert endpoints and all(e["dns"] is None and e["error_class"] is None for e in endpoints)
+
+
+def test_account_options_reach_the_collector(calls, capsys):
+    code, dummy = _run({"automation_account_id": "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e",
+                        "automation_account_region": "westeurope", "probe_endpoints": False}, capsys)
+    assert code == 0
+    assert calls[0]["account"] == {"id": "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e", "region": "westeurope"}
 
 
 @pytest.mark.parametrize("value", [60, 0.01, "60.0"])
@@ -143,7 +151,8 @@ def test_documentation_parses():
     returned = yaml.safe_load(hrw_facts.RETURN)
     document = returned["ansible_facts"]["contains"]["hrw_facts"]["contains"]
     assert sorted(document) == sorted(["schema", "platform", "collector", "host", "agent", "worker", "processes",
-                                       "logs", "endpoints", "endpoint_errors", "errors"])
+                                       "logs", "system", "accounts", "worker_state", "network",
+                                       "endpoints", "endpoint_errors", "errors"])
 
 
 def test_every_document_key_is_documented(tmp_path):
