@@ -47,7 +47,7 @@ unit:
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 
 integration:
-	$(BIN)/python -m pytest tests/integration -q -m lab -p no:cacheprovider
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
 
 lint:
 	$(BIN)/ansible-lint --offline
