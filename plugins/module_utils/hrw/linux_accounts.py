@@ -197,9 +197,9 @@ def _logical_lines(text):
     """Sudoers lines with backslash continuations joined and surrounding space stripped."""
     out, pending = [], ""
     for raw in (text or "").splitlines():
-        line = raw.rstrip()
+        line = raw.strip() if pending else raw.rstrip()
         if line.endswith("\\"):
-            pending += line[:-1] + " "
+            pending += line[:-1].rstrip() + " "
             continue
         out.append((pending + line).strip())
         pending = ""
