@@ -233,7 +233,8 @@ def check_sudoers(facts, context):
                       "configuration for omsagent' block in /etc/sudoers exists, so nxautomation "
                       "cannot run root jobs and omsagent cannot start the worker." % SUDOERS_DROPIN,
                       arguments=[SUDOERS_DROPIN], evidence=evidence)
-    if dropin.get("exists") and not sudo.get("includedir") and not sudo.get("block_in_sudoers"):
+    if dropin.get("exists") and not sudo.get("includedir") and not sudo.get("block_in_sudoers") \
+            and not sudo.get("nxautomation_nopasswd_all"):
         return failed("NotIncluded",
                       "%s exists but /etc/sudoers has no '#includedir /etc/sudoers.d' line, so sudo "
                       "never reads it." % SUDOERS_DROPIN,
