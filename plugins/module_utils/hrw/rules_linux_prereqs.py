@@ -121,7 +121,11 @@ def check_worker_package(facts, context):
     skip = _depends_on_install(facts)
     if skip:
         return skip
-    version = _dict(_dict(facts).get("worker")).get("version")
+    worker = _dict(facts).get("worker")
+    if not isinstance(worker, dict):
+        return skipped("FactsMissing", "Not checked: the facts hold no worker section (the collector "
+                       "failed to read it).", evidence={"worker": worker})
+    version = worker.get("version")
     trees, skip = _section(facts, "worker_trees")
     if skip:
         return skip

@@ -262,7 +262,7 @@ CASES = [
     ("Linux.HybridWorkerPackgeCheck", None, "Passed", None),
     ("Linux.HybridWorkerPackgeCheck", tree("py2", **{"configuration.py": False}), "Passed", None),
     ("Linux.HybridWorkerPackgeCheck", no_version, "Failed", None),
-    ("Linux.HybridWorkerPackgeCheck", no_worker_section, "Failed", None),
+    ("Linux.HybridWorkerPackgeCheck", no_worker_section, "Skipped.FactsMissing", None),
     ("Linux.HybridWorkerPackgeCheck", both(tree("py3", **{"main.py": False}), tree("py2", **{"hybridworker.py": False})),
      "Failed.Incomplete", None),
     ("Linux.HybridWorkerPackgeCheck", tree("py3", **{"configuration.py": False}), "PassedWithWarning.Python2Only", None),
