@@ -381,10 +381,584 @@ ansible_facts:
           contains: {}
         accounts:
           description:
-            - The users, groups, sudoers entries, gpg and home directory the worker needs.
+            - "The users, groups, sudoers entries, gpg, home directory, python3 and worker trees the worker needs"
+            - "(read under the root path, never from NSS); V(null) when the collector failed."
           type: dict
           returned: always
-          contains: {}
+          contains:
+            users:
+              description: "C(nxautomation) and C(omsagent) from C(/etc/passwd) (each V(null) when absent); V(null) when the file is unreadable."
+              type: dict
+              returned: always
+              contains:
+                nxautomation:
+                  description: "The nxautomation user, or V(null)."
+                  type: dict
+                  returned: always
+                  contains:
+                    uid:
+                      description: "uid."
+                      type: int
+                      returned: always
+                      sample: 998
+                    gid:
+                      description: "Primary gid."
+                      type: int
+                      returned: always
+                      sample: 997
+                    home:
+                      description: "Home directory."
+                      type: str
+                      returned: always
+                      sample: "/home/nxautomation/run"
+                    shell:
+                      description: "Login shell."
+                      type: str
+                      returned: always
+                      sample: "/bin/bash"
+                    primary_group:
+                      description: "Name of the primary group (V(null) when C(/etc/group) is unreadable)."
+                      type: str
+                      returned: always
+                      sample: "nxautomation"
+                omsagent:
+                  description: "The omsagent user, or V(null)."
+                  type: dict
+                  returned: always
+                  contains:
+                    uid:
+                      description: "uid."
+                      type: int
+                      returned: always
+                      sample: 998
+                    gid:
+                      description: "Primary gid."
+                      type: int
+                      returned: always
+                      sample: 997
+                    home:
+                      description: "Home directory."
+                      type: str
+                      returned: always
+                      sample: "/home/nxautomation/run"
+                    shell:
+                      description: "Login shell."
+                      type: str
+                      returned: always
+                      sample: "/bin/bash"
+                    primary_group:
+                      description: "Name of the primary group (V(null) when C(/etc/group) is unreadable)."
+                      type: str
+                      returned: always
+                      sample: "nxautomation"
+            groups:
+              description: "C(omiusers), C(nxautomation), C(omsagent) from C(/etc/group) (each V(null) when absent); V(null) when unreadable."
+              type: dict
+              returned: always
+              contains:
+                omiusers:
+                  description: "The omiusers group, or V(null)."
+                  type: dict
+                  returned: always
+                  contains:
+                    gid:
+                      description: "gid."
+                      type: int
+                      returned: always
+                      sample: 996
+                    members:
+                      description: "Members, including users whose primary group it is, sorted."
+                      type: list
+                      elements: str
+                      returned: always
+                      sample: ["nxautomation", "omsagent"]
+                nxautomation:
+                  description: "The nxautomation group, or V(null)."
+                  type: dict
+                  returned: always
+                  contains:
+                    gid:
+                      description: "gid."
+                      type: int
+                      returned: always
+                      sample: 996
+                    members:
+                      description: "Members, including users whose primary group it is, sorted."
+                      type: list
+                      elements: str
+                      returned: always
+                      sample: ["nxautomation", "omsagent"]
+                omsagent:
+                  description: "The omsagent group, or V(null)."
+                  type: dict
+                  returned: always
+                  contains:
+                    gid:
+                      description: "gid."
+                      type: int
+                      returned: always
+                      sample: 996
+                    members:
+                      description: "Members, including users whose primary group it is, sorted."
+                      type: list
+                      elements: str
+                      returned: always
+                      sample: ["nxautomation", "omsagent"]
+            sudoers:
+              description: "What sudo reads for nxautomation and omsagent (C(/etc/sudoers) and, when included, C(/etc/sudoers.d))."
+              type: dict
+              returned: always
+              contains:
+                sudoers:
+                  description: "Owner and mode of C(/etc/sudoers)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The path checked."
+                      type: str
+                      returned: always
+                      sample: "/etc/sudoers"
+                    exists:
+                      description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                      type: bool
+                      returned: always
+                      sample: true
+                    type:
+                      description: "V(file), V(directory) or V(other); V(null) when missing."
+                      type: str
+                      returned: always
+                      sample: "file"
+                    owner:
+                      description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    group:
+                      description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    uid:
+                      description: "Owner uid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    gid:
+                      description: "Group gid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    mode:
+                      description: "Permission bits as four octal digits."
+                      type: str
+                      returned: always
+                      sample: "0440"
+                dropin:
+                  description: "Owner and mode of C(/etc/sudoers.d/omsagent)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The path checked."
+                      type: str
+                      returned: always
+                      sample: "/etc/sudoers.d/omsagent"
+                    exists:
+                      description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                      type: bool
+                      returned: always
+                      sample: true
+                    type:
+                      description: "V(file), V(directory) or V(other); V(null) when missing."
+                      type: str
+                      returned: always
+                      sample: "file"
+                    owner:
+                      description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    group:
+                      description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    uid:
+                      description: "Owner uid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    gid:
+                      description: "Group gid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    mode:
+                      description: "Permission bits as four octal digits."
+                      type: str
+                      returned: always
+                      sample: "0440"
+                includedir:
+                  description: "C(/etc/sudoers) has C(#includedir) or C(@includedir /etc/sudoers.d); V(null) when unreadable."
+                  type: bool
+                  returned: always
+                  sample: true
+                block_in_sudoers:
+                  description: "C(/etc/sudoers) has the C(# Begin sudo configuration for omsagent) block."
+                  type: bool
+                  returned: always
+                  sample: false
+                entries:
+                  description: "Lines that name nxautomation or omsagent in the files sudo reads (and in the drop-in when it is not included)."
+                  type: list
+                  elements: dict
+                  returned: always
+                  contains:
+                    file:
+                      description: "Sudoers file."
+                      type: str
+                      returned: always
+                      sample: "/etc/sudoers.d/omsagent"
+                    line:
+                      description: "The line (continuations joined, comment removed)."
+                      type: str
+                      returned: always
+                      sample: "nxautomation ALL=(ALL) NOPASSWD: ALL"
+                    in_block:
+                      description: "Whether it is between the C(# Begin/End sudo configuration for omsagent) markers."
+                      type: bool
+                      returned: always
+                      sample: false
+                nxautomation_nopasswd_all:
+                  description: "A C(nxautomation ... NOPASSWD: ALL) line is read by sudo."
+                  type: bool
+                  returned: always
+                  sample: true
+                nxautomation_requiretty_exempt:
+                  description: "A C(Defaults:nxautomation !requiretty) line is read by sudo."
+                  type: bool
+                  returned: always
+                  sample: true
+                global_requiretty:
+                  description: "Global C(Defaults requiretty) lines read by sudo (empty when none)."
+                  type: list
+                  elements: dict
+                  returned: always
+                  contains:
+                    file:
+                      description: "Sudoers file."
+                      type: str
+                      returned: always
+                      sample: "/etc/sudoers"
+                    line:
+                      description: "The line."
+                      type: str
+                      returned: always
+                      sample: "Defaults requiretty"
+            gpg:
+              description: "gpg and the runbook-signing keyring of each worker."
+              type: dict
+              returned: always
+              contains:
+                binaries:
+                  description: "C(gpg)/C(gpg2) found executable in the standard C(PATH) directories."
+                  type: list
+                  elements: str
+                  returned: always
+                  sample: ["/usr/bin/gpg"]
+                keyrings:
+                  description: "One per worker.conf read (user first, then system)."
+                  type: list
+                  elements: dict
+                  returned: always
+                  contains:
+                    worker:
+                      description: "V(user) or V(system)."
+                      type: str
+                      returned: always
+                      sample: "user"
+                    path:
+                      description: "C([worker-optional] gpg_public_keyring_path), else the default C(/etc/opt/omi/conf/omsconfig/keyring.gpg)."
+                      type: str
+                      returned: always
+                      sample: "/etc/opt/omi/conf/omsconfig/keyring.gpg"
+                    enforce_runbook_signature_validation:
+                      description: "The setting as a boolean (true when absent, as the worker does)."
+                      type: bool
+                      returned: always
+                      sample: false
+                    enforce_setting:
+                      description: "The setting verbatim, or V(null) when absent."
+                      type: str
+                      returned: always
+                      sample: "False"
+                    file:
+                      description: "Owner and mode of the keyring."
+                      type: dict
+                      returned: always
+                      contains:
+                        path:
+                          description: "The path checked."
+                          type: str
+                          returned: always
+                          sample: "/etc/opt/omi/conf/omsconfig/keyring.gpg"
+                        exists:
+                          description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                          type: bool
+                          returned: always
+                          sample: true
+                        type:
+                          description: "V(file), V(directory) or V(other); V(null) when missing."
+                          type: str
+                          returned: always
+                          sample: "file"
+                        owner:
+                          description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                          type: str
+                          returned: always
+                          sample: "root"
+                        group:
+                          description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                          type: str
+                          returned: always
+                          sample: "root"
+                        uid:
+                          description: "Owner uid."
+                          type: int
+                          returned: always
+                          sample: 0
+                        gid:
+                          description: "Group gid."
+                          type: int
+                          returned: always
+                          sample: 0
+                        mode:
+                          description: "Permission bits as four octal digits."
+                          type: str
+                          returned: always
+                          sample: "0440"
+                    nxautomation_can_read:
+                      description: "Whether nxautomation can read it, by mode bits, its groups and the parent directories; V(null) when unknown."
+                      type: bool
+                      returned: always
+                      sample: true
+            home:
+              description: "Owner and mode of C(/home/nxautomation) and its C(run) and C(state) directories."
+              type: dict
+              returned: always
+              contains:
+                home:
+                  description: "C(/home/nxautomation)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The path checked."
+                      type: str
+                      returned: always
+                      sample: "/home/nxautomation"
+                    exists:
+                      description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                      type: bool
+                      returned: always
+                      sample: true
+                    type:
+                      description: "V(file), V(directory) or V(other); V(null) when missing."
+                      type: str
+                      returned: always
+                      sample: "file"
+                    owner:
+                      description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    group:
+                      description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    uid:
+                      description: "Owner uid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    gid:
+                      description: "Group gid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    mode:
+                      description: "Permission bits as four octal digits."
+                      type: str
+                      returned: always
+                      sample: "0440"
+                run:
+                  description: "C(/home/nxautomation/run)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The path checked."
+                      type: str
+                      returned: always
+                      sample: "/home/nxautomation/run"
+                    exists:
+                      description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                      type: bool
+                      returned: always
+                      sample: true
+                    type:
+                      description: "V(file), V(directory) or V(other); V(null) when missing."
+                      type: str
+                      returned: always
+                      sample: "file"
+                    owner:
+                      description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    group:
+                      description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    uid:
+                      description: "Owner uid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    gid:
+                      description: "Group gid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    mode:
+                      description: "Permission bits as four octal digits."
+                      type: str
+                      returned: always
+                      sample: "0440"
+                state:
+                  description: "C(/home/nxautomation/state)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The path checked."
+                      type: str
+                      returned: always
+                      sample: "/home/nxautomation/state"
+                    exists:
+                      description: "Whether it exists (following symlinks); V(null) when it could not be checked."
+                      type: bool
+                      returned: always
+                      sample: true
+                    type:
+                      description: "V(file), V(directory) or V(other); V(null) when missing."
+                      type: str
+                      returned: always
+                      sample: "file"
+                    owner:
+                      description: "Owner name from the host's C(/etc/passwd) (the uid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    group:
+                      description: "Group name from the host's C(/etc/group) (the gid as a string when unknown)."
+                      type: str
+                      returned: always
+                      sample: "root"
+                    uid:
+                      description: "Owner uid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    gid:
+                      description: "Group gid."
+                      type: int
+                      returned: always
+                      sample: 0
+                    mode:
+                      description: "Permission bits as four octal digits."
+                      type: str
+                      returned: always
+                      sample: "0440"
+            python3:
+              description: "C(/usr/bin/python3), which the 3.x worker runs on."
+              type: dict
+              returned: always
+              contains:
+                path:
+                  description: "Always C(/usr/bin/python3)."
+                  type: str
+                  returned: always
+                  sample: "/usr/bin/python3"
+                exists:
+                  description: "The path exists (a dangling symlink counts)."
+                  type: bool
+                  returned: always
+                  sample: true
+                is_file:
+                  description: "It is (or points to) a regular file."
+                  type: bool
+                  returned: always
+                  sample: true
+                executable:
+                  description: "It is a regular file with an execute bit."
+                  type: bool
+                  returned: always
+                  sample: true
+                link_target:
+                  description: "The symlink target, or V(null)."
+                  type: str
+                  returned: always
+                  sample: "python3.11"
+            worker_trees:
+              description: "The two nxOMSAutomationWorker trees."
+              type: dict
+              returned: always
+              contains:
+                py3:
+                  description: "The Python 3 tree C(automationworker/3.x/worker)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The tree's directory."
+                      type: str
+                      returned: always
+                      sample: "/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/.../automationworker/3.x/worker"
+                    files:
+                      description: "C(main.py), C(hybridworker.py), C(configuration.py) to whether each is a file."
+                      type: dict
+                      returned: always
+                      sample: {"main.py": true, "hybridworker.py": true, "configuration.py": true}
+                    complete:
+                      description: "All three files are there."
+                      type: bool
+                      returned: always
+                      sample: true
+                py2:
+                  description: "The Python 2 tree C(automationworker/worker)."
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: "The tree's directory."
+                      type: str
+                      returned: always
+                      sample: "/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/.../automationworker/worker"
+                    files:
+                      description: "C(main.py), C(hybridworker.py), C(configuration.py) to whether each is a file."
+                      type: dict
+                      returned: always
+                      sample: {"main.py": true, "hybridworker.py": true, "configuration.py": true}
+                    complete:
+                      description: "All three files are there."
+                      type: bool
+                      returned: always
+                      sample: true
+
         worker_state:
           description:
             - The system and user worker's state beyond their configuration files.

@@ -98,3 +98,16 @@ def test_check_mode_reports_the_same_and_changes_nothing(lab, diagnosis, tmp_pat
     assert "changed=0" in stdout and not re.search(r"changed=[1-9]", stdout)
     for host in lab.hosts:
         assert _failed_ids(_load(tmp_path, host)) == _failed_ids(results[host])
+
+
+def test_healthy_host_passes_every_prerequisite_rule(lab, diagnosis):
+    """The lab's healthy host is set up as the real installer sets it: users, groups,
+    sudoers 0440, home modes, python3, one workspace, both worker trees."""
+    findings = {f["RuleId"]: f for f in diagnosis["results"]["healthy"]["findings"]}
+    for rule_id in ("Linux.AutomationUsersCheck", "Linux.SudoersCheck", "Linux.NxautomationHomeCheck",
+                    "Linux.Python3Check", "Linux.MultiHomingCheck", "Linux.HybridWorkerPackgeCheck"):
+        assert findings[rule_id]["CheckResultMessageId"] == rule_id + ".Passed", findings[rule_id]
+    assert findings["Linux.GpgCheck"]["CheckResultMessageId"] == "Linux.GpgCheck.Passed.ValidationDisabled"
+    missing = diagnosis["results"]["python3_missing"]["findings"]
+    [python3] = [f for f in missing if f["RuleId"] == "Linux.Python3Check"]
+    assert python3["CheckResultMessageId"] == "Linux.Python3Check.Failed.Missing"

@@ -13,11 +13,12 @@ import json
 import os
 import shutil
 import ssl
+import stat
 import subprocess
 import sys
 import time
 
-from . import ACCOUNT_ID, JRDS_BASE_URI, REGISTRATION_ENDPOINT, WORKER_VERSION, endpoint_ips
+from . import ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, REGISTRATION_ENDPOINT, WORKER_VERSION, endpoint_ips
 
 OMS_OPT = "/opt/microsoft/omsagent"
 AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
@@ -151,6 +152,7 @@ def argv_of(role, ws):
 def prepare(hostdir, spec, ca_pem):
     """Write the host's files (root namespace). ``spec`` is the host's host.json."""
     ws, guid, name = spec["workspace_id"], spec["agent_guid"], spec["hostname"]
+    prereqs = set(spec.get("prereqs") or ())
     opt, varopt, etc, home = (os.path.join(hostdir, d) for d in ("opt", "varopt", "etc.up", "home"))
     for d in (opt, varopt, etc, home, os.path.join(hostdir, "etc.wk")):
         os.makedirs(d, exist_ok=True)
@@ -175,15 +177,18 @@ def prepare(hostdir, spec, ca_pem):
     shutil.copyfile("/etc/ssl/certs/ca-certificates.crt", bundle)
     with open(bundle, "a") as f, open(ca_pem) as ca:
         f.write(ca.read())
-    _write(os.path.join(etc, "sudoers.d/omsagent"), (
-        "# Begin sudo configuration for omsagent\n"
-        "Defaults:omsagent !requiretty\n"
-        "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 %(aw)s/worker/main.py, "
-        "/usr/bin/python3 %(aw)s/3.x/worker/main.py, /usr/bin/python %(aw)s/worker/main.py\n"
-        "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/pkill -u nxautomation\n"
-        "# End sudo configuration for omsagent\n\n"
-        "nxautomation ALL=(ALL) NOPASSWD: ALL\n"
-        "Defaults:nxautomation !requiretty\n") % {"aw": AW}, 0o440)
+    nx_tty = "" if "requiretty" in prereqs else "Defaults:nxautomation !requiretty\n"
+    if "requiretty" in prereqs:  # a site policy, as on older RHEL
+        _write(os.path.join(etc, "sudoers.d/requiretty"), "Defaults requiretty\n", 0o440)
+    if "no_sudoers_dropin" not in prereqs:
+        _write(os.path.join(etc, "sudoers.d/omsagent"), (
+            "# Begin sudo configuration for omsagent\n"
+            "Defaults:omsagent !requiretty\n"
+            "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 %(aw)s/worker/main.py, "
+            "/usr/bin/python3 %(aw)s/3.x/worker/main.py, /usr/bin/python %(aw)s/worker/main.py\n"
+            "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/pkill -u nxautomation\n"
+            "# End sudo configuration for omsagent\n\n"
+            "nxautomation ALL=(ALL) NOPASSWD: ALL\n") % {"aw": AW} + nx_tty, 0o440)
 
     # /etc/opt/microsoft/omsagent/<ws>/{conf,certs} and the conf/certs symlinks.
     agent_etc = os.path.join(etc, "opt/microsoft/omsagent")
@@ -222,7 +227,7 @@ def prepare(hostdir, spec, ca_pem):
         " MinimumCompatibleVersion = \"1.0.0\";\n"
         " Name=\"MicrosoftOperationsManagementLinuxConfiguration\";\n};\n")
         % (name, settings.replace("\\", "\\\\").replace('"', '\\"'), WORKER_VERSION))
-    _write(os.path.join(omi, "keyring.gpg"), "")
+    _write(os.path.join(omi, "keyring.gpg"), "", 0o600 if "keyring_unreadable" in prereqs else 0o644)
 
     # /opt/microsoft: the agent's binaries and the nxOMSAutomationWorker module tree.
     bin_ = os.path.join(opt, "omsagent/bin")
@@ -232,9 +237,10 @@ def prepare(hostdir, spec, ca_pem):
     os.makedirs(os.path.join(opt, "omsagent/ruby/bin"), exist_ok=True)
     os.symlink(PYTHON, os.path.join(opt, "omsagent/ruby/bin/ruby"))
     module = os.path.join(opt, "omsconfig/modules/nxOMSAutomationWorker")
-    _write(os.path.join(module, "VERSION"), WORKER_VERSION + "\n")
+    if "no_worker_package" not in prereqs:
+        _write(os.path.join(module, "VERSION"), WORKER_VERSION + "\n")
     aw = os.path.join(opt, AW[len("/opt/microsoft/"):])
-    for tree in ("worker", "3.x/worker"):
+    for tree in () if "no_worker_package" in prereqs else ("worker", "3.x/worker"):
         for script in ("main.py", "hybridworker.py"):
             _write(os.path.join(aw, tree, script), SLEEPER.format(name=script))
         _write(os.path.join(aw, tree, "configuration.py"), CONFIGURATION_PY)
@@ -245,6 +251,11 @@ def prepare(hostdir, spec, ca_pem):
         os.makedirs(os.path.join(agent_var, ws, sub), exist_ok=True)
     for link in ("log", "run", "state", "tmp"):
         os.symlink(ws + "/" + link, os.path.join(agent_var, link))
+    if "second_workspace" in prereqs:  # onboarded to another workspace too (omsadmin.sh -w twice)
+        for sub in ("log", "run", "state", "tmp"):
+            os.makedirs(os.path.join(agent_var, OTHER_WORKSPACE_ID, sub), exist_ok=True)
+        _write(os.path.join(agent_etc, OTHER_WORKSPACE_ID, "conf/omsadmin.conf"),
+               "WORKSPACE_ID=%s\nAGENT_GUID=%s\nURL_TLD=opinsights.azure.com\n" % (OTHER_WORKSPACE_ID, guid))
     ts = (now - datetime.timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S +0000")
     _write(os.path.join(agent_var, ws, "log/omsagent.log"),
            "%s [info]: Installed omsagent-1.14.23-0 (lab)\n%s [info]: starting fluentd-0.12.40\n" % (ts, ts))
@@ -297,7 +308,7 @@ def prepare(hostdir, spec, ca_pem):
             "proxy_configuration_path": "/etc/opt/microsoft/omsagent/proxy.conf",
             "state_directory_path": "/home/nxautomation/state",
             "gpg_public_keyring_path": "/etc/opt/omi/conf/omsconfig/keyring.gpg",
-            "enforce_runbook_signature_validation": "False"},
+            "enforce_runbook_signature_validation": str("keyring_unreadable" in prereqs)},
         "metadata": {"worker_type": "diy", "is_azure_vm": "False", "vm_id": ""},
         "registration-metadata": {"registration_endpoint": REGISTRATION_ENDPOINT,
                                   "workspace_id": ws, "jrds_cert_thumbprint": diy_thumb}}))
@@ -355,6 +366,9 @@ def boot(hostdir):
     _run("chown", "-R", "nxautomation:omiusers", "/home/nxautomation/state", "/home/nxautomation/run")
     _chown("omsagent:omiusers", 0o770, "/home/nxautomation")
     _chown("nxautomation:omiusers", 0o770, "/home/nxautomation/state", "/home/nxautomation/run")
+    prereqs = set(spec.get("prereqs") or ())
+    if "home_root_755" in prereqs:
+        _chown("root:root", 0o755, "/home/nxautomation")
 
     sc = OMS_OPT + "/bin/service_control"
     _run(sc, "start")
@@ -371,6 +385,19 @@ def boot(hostdir):
         if time.monotonic() > deadline:
             sys.exit("fake processes did not start: %r" % {p: _cmdline(p) for p in started})
         time.sleep(0.02)
+    if "python3_hidden" in prereqs:
+        _hide_python3(hostdir)
+
+
+def _hide_python3(hostdir):
+    """Remove /usr/bin/python3 from this host only: an overlay on /usr/bin whose upper layer
+    holds a whiteout for it (the running processes keep their interpreter)."""
+    upper, work = os.path.join(hostdir, "usrbin.up"), os.path.join(hostdir, "usrbin.wk")
+    os.makedirs(upper, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    os.mknod(os.path.join(upper, os.path.basename(PYTHON)), 0o600 | stat.S_IFCHR, os.makedev(0, 0))
+    _run("mount", "-t", "overlay", "overlay", "-o",
+         "lowerdir=%s,upperdir=%s,workdir=%s" % (os.path.dirname(PYTHON), upper, work), os.path.dirname(PYTHON))
 
 
 if __name__ == "__main__":

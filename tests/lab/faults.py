@@ -45,6 +45,10 @@ class Fault:
     omsconfig_log: tuple = ()
     # Workspace the worker manager and workers run for (rworkspace:), None = the host's own.
     worker_workspace: str = None
+    # Named changes to the prerequisites (issue 3, applied by agent.py): second_workspace,
+    # no_worker_package, no_sudoers_dropin, requiretty, home_root_755, keyring_unreadable,
+    # python3_hidden (the host's inventory then uses the real python3.N).
+    prereqs: frozenset = frozenset()
 
     @property
     def hostname(self):
@@ -75,6 +79,33 @@ _ALL = [
     # --- issue 3: operating system, hardware, 403, package manager (system)
 
     # --- issue 3: prerequisites, multihoming, worker package (prereqs)
+    Fault("two_workspaces",
+          "The agent also has the directories and omsadmin.conf of a second workspace (multihoming).",
+          UML + " Linux.MultiHomingCheck",
+          frozenset({"Linux.MultiHomingCheck"}), prereqs=frozenset({"second_workspace"})),
+    Fault("worker_package_missing",
+          "nxOMSAutomationWorker was never installed: no VERSION, no worker trees, no worker processes.",
+          SEED + "#linux",
+          frozenset({"Linux.HybridWorkerPackgeCheck", "Linux.HybridWorkerStatusCheck"}),
+          stopped=frozenset({"manager", "system_worker", "user_worker"}),
+          prereqs=frozenset({"no_worker_package"})),
+    Fault("sudoers_missing", "/etc/sudoers.d/omsagent is gone (and no block in /etc/sudoers).",
+          "official-troubleshooters.md#4.2 Prerequisites",
+          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"no_sudoers_dropin"})),
+    Fault("requiretty",
+          "sudo has 'Defaults requiretty' and the omsagent drop-in lacks 'Defaults:nxautomation !requiretty'.",
+          "official-troubleshooters.md#4.2 Prerequisites",
+          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"requiretty"})),
+    Fault("nxautomation_home_wrong", "/home/nxautomation is root:root, mode 0755.",
+          "official-troubleshooters.md#4.2 DIY (user) worker registration",
+          frozenset({"Linux.NxautomationHomeCheck"}), prereqs=frozenset({"home_root_755"})),
+    Fault("gpg_keyring_unreadable",
+          "Runbook signature validation is on for the user worker and keyring.gpg is root:root, mode 0600.",
+          SEED + "#linux",
+          frozenset({"Linux.GpgCheck"}), prereqs=frozenset({"keyring_unreadable"})),
+    Fault("python3_missing", "/usr/bin/python3 does not exist (the worker processes started before).",
+          "official-troubleshooters.md#4.2 System worker",
+          frozenset({"Linux.Python3Check"}), prereqs=frozenset({"python3_hidden"})),
 
     # --- issue 3: system and user worker, logs (worker)
 

