@@ -128,6 +128,20 @@ def m_worker_without_workspace(d):
     return d
 
 
+def m_root_workers(d):
+    for p in d["processes"]:
+        if p["role"] in ("manager", "system_worker", "user_worker"):
+            p["user"] = "root"
+    return d
+
+
+def m_root_user_worker_only(d):
+    for p in d["processes"]:
+        if p["role"] == "user_worker":
+            p["user"] = "0"
+    return d
+
+
 def m_upper_workspace(d):
     for p in d["processes"]:
         if p["workspace_id"]:
@@ -211,6 +225,10 @@ SERVICE_SCENARIOS = [
      "Linux.HybridWorkerStatusCheck.Failed.OtherWorkspace"),
     ("hw-unattributed", "Linux.HybridWorkerStatusCheck", m_worker_without_workspace,
      "Linux.HybridWorkerStatusCheck.Failed.OtherWorkspace"),
+    ("hw-as-root", "Linux.HybridWorkerStatusCheck", m_root_workers,
+     "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
+    ("hw-one-as-uid-0", "Linux.HybridWorkerStatusCheck", m_root_user_worker_only,
+     "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
     ("hw-no-package", "Linux.HybridWorkerStatusCheck", m_no_package,
      "Linux.HybridWorkerStatusCheck.Failed.NoWorkerPackage"),
     ("hw-no-workspace", "Linux.HybridWorkerStatusCheck", m_no_workspace,
@@ -568,7 +586,7 @@ def test_healthy_fixture_passes_everything_applicable():
 def test_healthy_fixture_has_exactly_the_adr_top_level_keys():
     assert sorted(HEALTHY) == sorted([
         "schema", "platform", "collector", "host", "agent", "worker", "processes", "logs",
-        "endpoints", "endpoint_errors", "errors"])
+        "worker_state", "endpoints", "endpoint_errors", "errors"])
     assert HEALTHY["schema"] == 1 and HEALTHY["platform"] == "linux"
     assert sorted(HEALTHY["agent"]["files"]) == sorted([
         OMSADMIN, OMSLOG, "/opt/microsoft/omsagent/bin/service_control"])
@@ -634,3 +652,12 @@ def test_every_rule_states_its_message_ids_as_documented():
     for mid in _documented_ids():
         assert re.match(r"^Linux\.[A-Za-z0-9]+\.(Passed|PassedWithWarning|Failed|Information|"
                         r"Skipped)(\.[A-Z][A-Za-z]+)*$", mid), mid
+
+
+def test_worker_as_root_is_not_a_false_pass():
+    f = run("Linux.HybridWorkerStatusCheck", m_root_workers(facts()))
+    assert f["CheckResult"] == "Failed"
+    assert f["CheckResultMessageArguments"] == [WS, "root"]
+    assert sorted(p["role"] for p in f["evidence"]["wrong_user_processes"]) == [
+        "manager", "system_worker", "user_worker"]
+    assert f["remediation"]["action"] == "restart_agent"
