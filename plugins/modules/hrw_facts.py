@@ -566,7 +566,8 @@ ansible_facts:
                       returned: always
                     error_lines:
                       description:
-                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)), at most 20, oldest first, each cut at 2000 characters; V(null) when not read.
+                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)).
+                        - At most 20, oldest first, each cut at 2000 characters; V(null) when not read.
                       type: list
                       elements: str
                       returned: always
@@ -598,7 +599,8 @@ ansible_facts:
                       returned: always
                     error_lines:
                       description:
-                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)), at most 20, oldest first, each cut at 2000 characters; V(null) when not read.
+                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)).
+                        - At most 20, oldest first, each cut at 2000 characters; V(null) when not read.
                       type: list
                       elements: str
                       returned: always

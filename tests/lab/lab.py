@@ -271,7 +271,8 @@ class Lab:
                 "omscloud_id": "4C4C-4544-0038-%s" % ident("cloud")[:4].upper(),
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
-                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace}
+                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
+                "worker_changes": dict(fault.worker_changes)}
         os.makedirs(hostdir, exist_ok=True)
         with open(os.path.join(hostdir, "host.json"), "w") as f:
             json.dump(spec, f, indent=1)

@@ -73,8 +73,8 @@ ENABLE_UPDATES = ("Enable the Update Management solution for workspace %s (Autom
                   "management), then force a DSC consistency check: " + DSC_CHECK_CMD + ".")
 REREGISTER_SYSTEM = ("Re-register the system worker: restart the agent (%s) and force a DSC consistency check "
                      "(%s) so that nxOMSAutomationWorker registers it again with the current oms.crt; if that "
-                     "does not help, disable and re-enable the Update Management solution." % (RESTART_CMD,
-                                                                                              DSC_CHECK_CMD))
+                     "does not help, disable and re-enable the Update Management solution."
+                     % (RESTART_CMD, DSC_CHECK_CMD))
 REREGISTER_DIY = ("Re-register the user worker: sudo python onboarding.py --deregister (or remove it from the "
                   "group in the portal), then sudo python onboarding.py --register -w <AutomationAccountName> "
                   "-k <AutomationAccountKey> -g <HybridGroupName> -e <RegistrationEndpoint> (a new certificate "

@@ -15,7 +15,6 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import linux_
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import linux_worker_state as lws
 
 
-
 def _load_fake_host():
     """The tree builder next to this file, loaded by path (independent of pytest's import mode)."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hrw_fake_host.py")
