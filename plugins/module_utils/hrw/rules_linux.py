@@ -253,7 +253,8 @@ def check_hybrid_worker_status(facts, context):
             arguments=[ws], evidence=evidence, remediation=restart,
             scenario=SEED + "#oms-agent-not-running")
 
-    wrong_user = [p for p in managers + workers if p.get("user") != WORKER_USER]
+    # a user the collector could not read (None) is unknown, not wrong
+    wrong_user = [p for p in managers + workers if p.get("user") not in (WORKER_USER, None)]
     if wrong_user:
         users = sorted(set(str(p.get("user")) for p in wrong_user))
         evidence["wrong_user_processes"] = _proc_list(wrong_user)

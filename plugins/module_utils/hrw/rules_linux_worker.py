@@ -243,6 +243,13 @@ def check_oms_conf(facts, context):
         return failed("MofMismatch", "%s does not match the configuration omsconfig pushed: %s."
                       % (OMS_CONF, "; ".join(mismatches)), arguments=mismatches, evidence=evidence,
                       remediation=restart)
+    installed = _worker(facts).get("version")
+    written = str(conf["oms-global"]["resource_version"]).strip()
+    if written != installed:
+        return warning("VersionMismatch",
+                       "%s was written for worker version %s, but version %s is installed: the worker manager "
+                       "runs the old worker until the agent restarts it." % (OMS_CONF, written, installed),
+                       arguments=[written, installed], evidence=evidence, remediation=restart)
     return passed("%s holds every [oms-worker-conf] and [oms-global] key, for workspace %s." % (OMS_CONF, conf_ws),
                   arguments=[OMS_CONF, conf_ws], evidence=evidence)
 
@@ -374,13 +381,14 @@ def check_user_worker_process(facts, context):
         return failed("NotRunning", "A user (DIY) worker is registered (%s) but no user worker process "
                       "(hybridworker.py %s) runs: jobs sent to its group stay queued." % (path, path),
                       arguments=[path], evidence=evidence, remediation=restart)
-    mine = [p for p in users if (p.get("workspace_id") or "").lower() in (ws, "")]
+    mine = [p for p in users if (p.get("workspace_id") or "").lower() == ws]
     if not mine:
         other = sorted(set(str(p.get("workspace_id")) for p in users))
         return failed("OtherWorkspace", "The user worker processes run for workspace %s, not for this agent's "
                       "workspace %s." % (", ".join(other), ws), arguments=other, evidence=evidence,
                       remediation=restart)
-    right = [p for p in mine if p.get("user") == WORKER_USER]
+    # a user the collector could not read (None) is unknown, not wrong
+    right = [p for p in mine if p.get("user") in (WORKER_USER, None)]
     if not right:
         wrong = sorted(set(str(p.get("user")) for p in mine))
         return failed("WrongUser", "The user worker runs as %s instead of %s." % (", ".join(wrong), WORKER_USER),
@@ -494,8 +502,8 @@ RULES = [
          "configures it.",
          check_oms_conf, OFFICIAL + "Linux.HybridWorkerStatusCheck",
          remediation("restart_agent", RESTART_CMD),
-         ("Passed", "Failed.Missing", "Failed.MissingKeys", "Failed.WorkspaceMismatch", "Failed.MofMismatch",
-          "Skipped.NoWorkerPackage") + _COMMON),
+         ("Passed", "PassedWithWarning.VersionMismatch", "Failed.Missing", "Failed.MissingKeys",
+          "Failed.WorkspaceMismatch", "Failed.MofMismatch", "Skipped.NoWorkerPackage") + _COMMON),
     _svc("Linux.SystemWorkerConfCheck", "System worker registered",
          "The auto-registered worker.conf of the system (Update Management) worker exists with its required keys.",
          check_system_worker_conf, OFFICIAL + "Linux.HybridWorkerStatusCheck",

@@ -142,6 +142,13 @@ def m_root_user_worker_only(d):
     return d
 
 
+def m_unknown_users(d):
+    """The collector could not read /proc/<pid>/status: the user is unknown, not wrong."""
+    for p in d["processes"]:
+        p["user"] = None
+    return d
+
+
 def m_upper_workspace(d):
     for p in d["processes"]:
         if p["workspace_id"]:
@@ -229,6 +236,8 @@ SERVICE_SCENARIOS = [
      "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
     ("hw-one-as-uid-0", "Linux.HybridWorkerStatusCheck", m_root_user_worker_only,
      "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
+    ("hw-user-unknown", "Linux.HybridWorkerStatusCheck", m_unknown_users,
+     "Linux.HybridWorkerStatusCheck.Passed"),
     ("hw-no-package", "Linux.HybridWorkerStatusCheck", m_no_package,
      "Linux.HybridWorkerStatusCheck.Failed.NoWorkerPackage"),
     ("hw-no-workspace", "Linux.HybridWorkerStatusCheck", m_no_workspace,

@@ -197,6 +197,8 @@ SCENARIOS = [
                                       "/var/opt/microsoft/omsagent/%s/state/automationworker/worker.conf" % WS),
      None, "Passed"),
     ("Linux.OmsConfCheck", m_no_state, None, "Passed"),  # the MOF comparison needs worker_state; the rest not
+    ("Linux.OmsConfCheck", m_oms_conf("oms-global", "resource_version", "1.6.8.0"), None,
+     "PassedWithWarning.VersionMismatch"),
     ("Linux.OmsConfCheck", worker(oms_conf=None), None, "Failed.Missing"),
     ("Linux.OmsConfCheck", m_oms_conf("oms-global", "hybrid_worker_path", None), None, "Failed.MissingKeys"),
     ("Linux.OmsConfCheck", m_oms_conf("oms-worker-conf", "manually_registered_worker_conf_path", ""), None,
@@ -252,6 +254,8 @@ SCENARIOS = [
     ("Linux.UserWorkerProcessCheck", m_drop_user_worker_proc, None, "Failed.NotRunning"),
     ("Linux.UserWorkerProcessCheck", m_user_procs(workspace_id=OTHER_WS), None, "Failed.OtherWorkspace"),
     ("Linux.UserWorkerProcessCheck", m_user_procs(user="root"), None, "Failed.WrongUser"),
+    ("Linux.UserWorkerProcessCheck", m_user_procs(user=None), None, "Passed"),
+    ("Linux.UserWorkerProcessCheck", m_user_procs(workspace_id=None), None, "Failed.OtherWorkspace"),
     ("Linux.UserWorkerProcessCheck", m_no_user_worker, None, "Skipped.NotRegistered"),
     ("Linux.UserWorkerProcessCheck", m_not_installed, None, "Skipped.AgentNotInstalled"),
     ("Linux.UserWorkerProcessCheck", m_processes_null, None, "Skipped.FactsMissing"),
