@@ -961,10 +961,227 @@ ansible_facts:
 
         worker_state:
           description:
-            - The system and user worker's state beyond their configuration files.
+            - The system and user worker's state beyond their configuration files (collector C(linux_worker_state.py)).
+            - V(null) when the collector failed (with an entry in C(errors)).
           type: dict
           returned: always
-          contains: {}
+          contains:
+            current_mof:
+              description: The nxOMSAutomationWorker settings of C(/etc/opt/omi/conf/omsconfig/configuration/Current.mof).
+              type: dict
+              returned: always
+              contains:
+                path:
+                  description: Path of the MOF.
+                  type: str
+                  returned: always
+                  sample: /etc/opt/omi/conf/omsconfig/configuration/Current.mof
+                exists:
+                  description: Whether the file exists.
+                  type: bool
+                  returned: always
+                encoding:
+                  description: V(utf-16-le), V(utf-16-be) (BOM or NUL bytes) or V(utf-8); V(null) when not read.
+                  type: str
+                  returned: always
+                  sample: utf-16-le
+                resource_present:
+                  description: Whether the MOF has an C(instance of MSFT_nxOMSAutomationWorkerResource).
+                  type: bool
+                  returned: always
+                resource_settings:
+                  description: The parsed ResourceSettings JSON (a list of settings objects), or V(null).
+                  type: raw
+                  returned: always
+                workspace_id:
+                  description: C(WorkspaceId) of the settings (the entry of the agent's workspace, else the first), lower-cased, or V(null).
+                  type: str
+                  returned: always
+                agent_svc_zone:
+                  description: C(AzureDnsAgentSvcZone), or V(null).
+                  type: str
+                  returned: always
+                  sample: agentsvc.azure-automation.net
+                updates_enabled:
+                  description: C(Solutions.Updates.Enabled), or V(null) when absent.
+                  type: bool
+                  returned: always
+                automation_enabled:
+                  description: C(Solutions.AzureAutomation.Enabled), or V(null) when absent.
+                  type: bool
+                  returned: always
+            agent_certificate:
+              description:
+                - The agent certificate C(/etc/opt/microsoft/omsagent/certs/oms.crt).
+              type: dict
+              returned: always
+              contains:
+                path:
+                  description: Path of the certificate.
+                  type: str
+                  returned: always
+                  sample: /etc/opt/microsoft/omsagent/certs/oms.crt
+                exists:
+                  description: Whether the file exists.
+                  type: bool
+                  returned: always
+                thumbprint:
+                  description: SHA1 of the DER certificate, upper-case hex (as C(jrds_cert_thumbprint)), or V(null) when not read.
+                  type: str
+                  returned: always
+                  sample: 3F8A9C1D2E4B5A6C7D8E9F0A1B2C3D4E5F6A7B8C
+                subject:
+                  description: Subject, C(CN=x, O=y) in certificate order, or V(null).
+                  type: str
+                  returned: always
+                issuer:
+                  description: Issuer, or V(null).
+                  type: str
+                  returned: always
+                not_after:
+                  description: End of validity, UTC ISO-8601, or V(null).
+                  type: str
+                  returned: always
+                  sample: "2027-06-01T10:00:00Z"
+            system_worker_cert_path:
+              description: C([worker-required] jrds_cert_path) of the system worker.conf, or V(null).
+              type: str
+              returned: always
+            user_worker_certificate:
+              description:
+                - The user (DIY) worker's certificate (C([worker-required] jrds_cert_path) of its worker.conf); V(null) when no DIY worker is registered.
+              type: dict
+              returned: always
+              contains:
+                path:
+                  description: Path of the certificate.
+                  type: str
+                  returned: always
+                  sample: /home/nxautomation/state/worker_diy.crt
+                exists:
+                  description: Whether the file exists.
+                  type: bool
+                  returned: always
+                thumbprint:
+                  description: SHA1 of the DER certificate, upper-case hex (as C(jrds_cert_thumbprint)), or V(null) when not read.
+                  type: str
+                  returned: always
+                  sample: 3F8A9C1D2E4B5A6C7D8E9F0A1B2C3D4E5F6A7B8C
+                subject:
+                  description: Subject, C(CN=x, O=y) in certificate order, or V(null).
+                  type: str
+                  returned: always
+                issuer:
+                  description: Issuer, or V(null).
+                  type: str
+                  returned: always
+                not_after:
+                  description: End of validity, UTC ISO-8601, or V(null).
+                  type: str
+                  returned: always
+                  sample: "2027-06-01T10:00:00Z"
+            expected_oms_conf:
+              description: The oms.conf values the agent and Current.mof imply (what nxOMSAutomationWorker would write).
+              type: dict
+              returned: always
+              contains:
+                oms-worker-conf:
+                  description: Expected C([oms-worker-conf]) keys.
+                  type: dict
+                  returned: always
+                  contains:
+                    auto_registered_worker_conf_path:
+                      description: The system worker.conf.
+                      type: str
+                      returned: always
+                    manually_registered_worker_conf_path:
+                      description: The DIY worker.conf.
+                      type: str
+                      returned: always
+                oms-global:
+                  description: Expected C([oms-global]) keys.
+                  type: dict
+                  returned: always
+                  contains:
+                    workspace_id:
+                      description: The MOF's WorkspaceId, else the agent's.
+                      type: str
+                      returned: always
+                    resource_version:
+                      description: The installed worker version.
+                      type: str
+                      returned: always
+            logs:
+              description: Bounded tails of the worker logs with their recent error lines.
+              type: dict
+              returned: always
+              contains:
+                worker:
+                  description: C(/var/opt/microsoft/omsagent/run/automationworker/worker.log).
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: Path of the log.
+                      type: str
+                      returned: always
+                      sample: /var/opt/microsoft/omsagent/run/automationworker/worker.log
+                    exists:
+                      description: Whether the log exists.
+                      type: bool
+                      returned: always
+                    tail_bytes:
+                      description: How many bytes of the end of the log were read (at most 256 KiB), or V(null).
+                      type: int
+                      returned: always
+                    error_count:
+                      description: How many error lines the tail holds, or V(null) when not read.
+                      type: int
+                      returned: always
+                    error_lines:
+                      description:
+                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)).
+                        - At most 20, oldest first, each cut at 2000 characters; V(null) when not read.
+                      type: list
+                      elements: str
+                      returned: always
+                    last_line:
+                      description: The last non-empty line of the tail, or V(null).
+                      type: str
+                      returned: always
+                resource:
+                  description: C(/var/opt/microsoft/omsagent/log/nxOMSAutomationWorker.log).
+                  type: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: Path of the log.
+                      type: str
+                      returned: always
+                      sample: /var/opt/microsoft/omsagent/log/nxOMSAutomationWorker.log
+                    exists:
+                      description: Whether the log exists.
+                      type: bool
+                      returned: always
+                    tail_bytes:
+                      description: How many bytes of the end of the log were read (at most 256 KiB), or V(null).
+                      type: int
+                      returned: always
+                    error_count:
+                      description: How many error lines the tail holds, or V(null) when not read.
+                      type: int
+                      returned: always
+                    error_lines:
+                      description:
+                        - The newest error lines (C(ERROR), C(CRITICAL), C(FATAL), a traceback, C(...Exception:) or C(...Error:)).
+                        - At most 20, oldest first, each cut at 2000 characters; V(null) when not read.
+                      type: list
+                      elements: str
+                      returned: always
+                    last_line:
+                      description: The last non-empty line of the tail, or V(null).
+                      type: str
+                      returned: always
         network:
           description:
             - The agent's proxy, Azure VM detection and IMDS.

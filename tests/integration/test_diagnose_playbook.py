@@ -111,3 +111,47 @@ def test_healthy_host_passes_every_prerequisite_rule(lab, diagnosis):
     missing = diagnosis["results"]["python3_missing"]["findings"]
     [python3] = [f for f in missing if f["RuleId"] == "Linux.Python3Check"]
     assert python3["CheckResultMessageId"] == "Linux.Python3Check.Failed.Missing"
+def _finding(result, rule_id):
+    [finding] = [f for f in result["findings"] if f["RuleId"] == rule_id]
+    return finding
+
+
+WORKER_RULES = ("Linux.UpdatesSolutionCheck", "Linux.OmsConfCheck", "Linux.SystemWorkerConfCheck",
+                "Linux.WorkerCertificateThumbprintCheck", "Linux.UserWorkerConfCheck",
+                "Linux.UserWorkerProcessCheck", "Linux.UserWorkerCertificateCheck", "Linux.WorkerLogCheck")
+
+
+def test_healthy_host_passes_every_worker_rule_from_a_utf16_mof(lab, diagnosis):
+    healthy = diagnosis["results"]["healthy"]
+    got = {rule_id: _finding(healthy, rule_id)["CheckResultMessageId"] for rule_id in WORKER_RULES}
+    assert got == {rule_id: rule_id + ".Passed" for rule_id in WORKER_RULES}
+    state = healthy["facts"]["worker_state"]
+    assert state["current_mof"]["encoding"] == "utf-16-le"
+    assert state["agent_certificate"]["thumbprint"] == \
+        healthy["facts"]["worker"]["system_worker_conf"]["oms-metadata"]["jrds_cert_thumbprint"]
+    assert diagnosis["results"]["updates_disabled"]["facts"]["worker_state"]["current_mof"]["encoding"] == "utf-8"
+
+
+def test_worker_log_errors_warn_with_the_lines(lab, diagnosis):
+    finding = _finding(diagnosis["results"]["worker_log_errors"], "Linux.WorkerLogCheck")
+    assert finding["CheckResultMessageId"] == "Linux.WorkerLogCheck.PassedWithWarning.RecentErrors"
+    assert len(finding["evidence"]["lines"]) == 3
+    assert "401 Unauthorized" in finding["evidence"]["lines"][0]
+    assert "CERTIFICATE_VERIFY_FAILED" in finding["evidence"]["lines"][-1]
+
+
+@pytest.mark.parametrize("host, rule_id, message_id, action", [
+    ("certificate_rotated", "Linux.WorkerCertificateThumbprintCheck", "Linux.WorkerCertificateThumbprintCheck.Failed",
+     "reregister"),
+    ("user_worker_cert_expired", "Linux.UserWorkerCertificateCheck", "Linux.UserWorkerCertificateCheck.Failed.Expired",
+     "reregister"),
+    ("worker_as_root", "Linux.HybridWorkerStatusCheck", "Linux.HybridWorkerStatusCheck.Failed.WrongUser",
+     "restart_agent"),
+    ("updates_disabled", "Linux.UpdatesSolutionCheck", "Linux.UpdatesSolutionCheck.Failed.UpdateDeploymentDisabled",
+     None),
+])
+def test_worker_faults_say_why_and_how_to_fix(lab, diagnosis, host, rule_id, message_id, action):
+    finding = _finding(diagnosis["results"][host], rule_id)
+    assert finding["CheckResultMessageId"] == message_id
+    assert finding["remediation"]["action"] == action
+    assert finding["remediation"]["manual"]

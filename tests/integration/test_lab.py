@@ -76,7 +76,8 @@ def test_each_host_sees_only_its_own_processes_with_the_real_user_and_argv(lab):
         seen = {(proc[0], proc[2]) for proc in procs}
         for role in ROLES:
             argv = " ".join(agent.argv_of(role, WORKSPACE_ID if role == "omsagent" else ws))
-            assert ((USERS[role], argv) in seen) is (role not in fault.stopped), (name, role)
+            user = USERS[role] if role == "omsagent" else dict(fault.worker_changes).get("worker_user", USERS[role])
+            assert ((user, argv) in seen) is (role not in fault.stopped), (name, role)
         unexpected = [p for p in procs if p[0] not in ("root",) and
                       p[0] not in USERS.values()]
         assert not unexpected, unexpected

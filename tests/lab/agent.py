@@ -135,6 +135,27 @@ def _selfsigned(crt, key, subject):
         return hashlib.sha1(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest().upper()
 
 
+def _expired(crt, key, common_name):
+    """A self-signed certificate that expired yesterday (openssl req cannot backdate)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Microsoft Corporation"),
+                      x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=366))
+            .not_valid_after(now - datetime.timedelta(days=1)).sign(private, hashes.SHA256()))
+    with open(key, "wb") as f:
+        f.write(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()))
+    os.chmod(key, 0o640)
+    with open(crt, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return cert.fingerprint(hashes.SHA1()).hex().upper()
+
+
 def argv_of(role, ws):
     """The real argv of each fake process (docs/adr/0001, the seed's ps listing)."""
     if role == "omsagent":
@@ -153,6 +174,7 @@ def prepare(hostdir, spec, ca_pem):
     """Write the host's files (root namespace). ``spec`` is the host's host.json."""
     ws, guid, name = spec["workspace_id"], spec["agent_guid"], spec["hostname"]
     prereqs = set(spec.get("prereqs") or ())
+    wc = spec.get("worker_changes") or {}  # faults.Fault.worker_changes
     opt, varopt, etc, home = (os.path.join(hostdir, d) for d in ("opt", "varopt", "etc.up", "home"))
     for d in (opt, varopt, etc, home, os.path.join(hostdir, "etc.wk")):
         os.makedirs(d, exist_ok=True)
@@ -212,10 +234,10 @@ def prepare(hostdir, spec, ca_pem):
         os.symlink(ws + "/" + link, os.path.join(agent_etc, link))
     omi = os.path.join(etc, "opt/omi/conf/omsconfig")
     settings = json.dumps([{"WorkspaceId": ws, "AzureDnsAgentSvcZone": "agentsvc.azure-automation.net",
-                            "Solutions": {"Updates": {"Enabled": True},
+                            "Solutions": {"Updates": {"Enabled": wc.get("updates_enabled", True)},
                                           "AzureAutomation": {"Enabled": True}}}],
                           separators=(",", ":"))
-    _write(os.path.join(omi, "configuration/Current.mof"), (
+    mof = ((
         "/*\n@TargetNode='%s'\n@GeneratedBy=Azure Automation\n*/\n\n"
         "instance of MSFT_nxOMSAutomationWorkerResource as $MSFT_nxOMSAutomationWorkerResource1ref\n{\n"
         " ResourceID = \"[nxOMSAutomationWorker]AutoRegister01\";\n"
@@ -227,6 +249,9 @@ def prepare(hostdir, spec, ca_pem):
         " MinimumCompatibleVersion = \"1.0.0\";\n"
         " Name=\"MicrosoftOperationsManagementLinuxConfiguration\";\n};\n")
         % (name, settings.replace("\\", "\\\\").replace('"', '\\"'), WORKER_VERSION))
+    os.makedirs(os.path.join(omi, "configuration"), exist_ok=True)
+    with open(os.path.join(omi, "configuration/Current.mof"), "wb") as f:  # UTF-16 + BOM, as omsconfig writes it
+        f.write(mof.encode(wc.get("mof_encoding", "utf-16")))
     _write(os.path.join(omi, "keyring.gpg"), "", 0o600 if "keyring_unreadable" in prereqs else 0o644)
 
     # /opt/microsoft: the agent's binaries and the nxOMSAutomationWorker module tree.
@@ -265,7 +290,7 @@ def prepare(hostdir, spec, ca_pem):
                             "manually_registered_worker_conf_path": USER_WORKER_CONF},
         "oms-global": {"resource_version": WORKER_VERSION,
                        "hybrid_worker_path": AW + "/worker/hybridworker.py",
-                       "workspace_id": ws, "disable_worker_creation": "False"}}))
+                       "workspace_id": wc.get("oms_conf_workspace") or ws, "disable_worker_creation": "False"}}))
     _write(os.path.join(aw_state, "worker.conf"), _ini({
         "worker-required": {
             "jrds_cert_path": "/etc/opt/microsoft/omsagent/certs/oms.crt",
@@ -281,6 +306,20 @@ def prepare(hostdir, spec, ca_pem):
             "enforce_runbook_signature_validation": "False"},
         "metadata": {"worker_type": "auto-registered", "is_azure_vm": "False", "vm_id": ""},
         "oms-metadata": {"agent_id": guid, "workspace_id": ws, "jrds_cert_thumbprint": oms_thumb}}))
+    if not wc.get("system_worker_conf", True):  # the system worker was never registered
+        os.remove(os.path.join(aw_state, "worker.conf"))
+    if wc.get("rotate_agent_cert"):  # renewed after the worker registered: worker.conf keeps the old thumbprint
+        _selfsigned(os.path.join(certs, "oms.crt"), os.path.join(certs, "oms.key"),
+                    "/CN=%s/CN=%s/OU=Linux Monitoring Agent/O=Microsoft" % (ws, guid))
+    # The worker logs: a few quiet lines, then the fault's ({ts} = five minutes ago).
+    log_ts = (now - datetime.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S,123")
+    _write(os.path.join(agent_var, ws, "run/automationworker/worker.log"), "".join(
+        "%s - INFO - %s\n" % ((now - datetime.timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S,000"), text)
+        for m, text in ((40, "[main] Worker manager started."), (20, "[jrds] Polling for actions."))) +
+        "".join(line.format(ts=log_ts) + "\n" for line in wc.get("worker_log", ())))
+    _write(os.path.join(agent_var, ws, "log/nxOMSAutomationWorker.log"),
+           "%s - INFO - Test_Marshall: worker manager and workers are running.\n"
+           % (now - datetime.timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M:%S,000"))
     omsconfig_log = ["%s: INFO: Scripts/PerformRequiredConfigurationChecks.py: dsc_host lock file acquired"
                      % (now - datetime.timedelta(minutes=m)).strftime("%Y/%m/%d %H:%M:%S") for m in (45, 30, 15)]
     omsconfig_log.insert(1, "%s: WARNING: null(0): EventId=2 Priority=WARNING Job 9B3C6A1E-0F2D-4E7A-B8C5-"
@@ -294,9 +333,13 @@ def prepare(hostdir, spec, ca_pem):
     state = os.path.join(home, "nxautomation/state")
     os.makedirs(os.path.join(home, "nxautomation/run"), exist_ok=True)
     os.makedirs(state, exist_ok=True)
-    diy_thumb = _selfsigned(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
-                            "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/OU=Azure Automation"
-                            "/CN=Hybrid Runbook Worker")
+    if wc.get("diy_cert_expired"):
+        diy_thumb = _expired(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
+                             "Hybrid Runbook Worker")
+    else:
+        diy_thumb = _selfsigned(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
+                                "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/OU=Azure Automation"
+                                "/CN=Hybrid Runbook Worker")
     _write(os.path.join(state, "worker.conf"), _ini({
         "worker-required": {
             "jrds_cert_path": "/home/nxautomation/state/worker_diy.crt",
@@ -378,7 +421,8 @@ def boot(hostdir):
     started = {}
     for role in ("manager", "system_worker", "user_worker"):
         if role not in spec["stopped"]:
-            started[_start("nxautomation", argv_of(role, worker_ws))] = argv_of(role, worker_ws)
+            user = (spec.get("worker_changes") or {}).get("worker_user", "nxautomation")
+            started[_start(user, argv_of(role, worker_ws))] = argv_of(role, worker_ws)
     # Return only once every process shows its final argv (no "bash -c" in a quick ps).
     deadline = time.monotonic() + 10
     while any(_cmdline(pid) != argv for pid, argv in started.items()):

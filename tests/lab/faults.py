@@ -28,6 +28,14 @@ CLASS_MISSING_LINES = (
     "ErrorMessage is The specified class does not exist..",
 )
 
+# Recent worker.log errors (the worker's own log format: "<ts> - <LEVEL> - <message>").
+WORKER_LOG_ERRORS = (
+    "{ts} - ERROR - [jrds] Request to https://we-jobruntimedata-prod-su1.azure-automation.net/automationAccounts/"
+    "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e/Sandboxes/GetSandboxActions failed: 401 Unauthorized",
+    "{ts} - ERROR - [worker] Traceback (most recent call last):",
+    "{ts} - ERROR - [worker] ssl.SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+)
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -49,6 +57,10 @@ class Fault:
     # no_worker_package, no_sudoers_dropin, requiretty, home_root_755, keyring_unreadable,
     # python3_hidden (the host's inventory then uses the real python3.N).
     prereqs: frozenset = frozenset()
+    # Changes to the worker's files and processes, as (key, value) pairs (agent.prepare/boot):
+    # updates_enabled, mof_encoding, oms_conf_workspace, system_worker_conf (False: absent),
+    # rotate_agent_cert, diy_cert_expired, worker_user, worker_log (lines, {ts} = a timestamp).
+    worker_changes: tuple = ()
 
     @property
     def hostname(self):
@@ -62,7 +74,7 @@ _ALL = [
           frozenset({"Linux.OMSAgentStatusCheck"}), stopped=frozenset({"omsagent"})),
     Fault("worker_missing", "The worker manager runs but no hybridworker.py process does.",
           SEED + "#oms-agent-not-running",
-          frozenset({"Linux.HybridWorkerStatusCheck"}),
+          frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
           stopped=frozenset({"system_worker", "user_worker"})),
     Fault("class_missing", "omsconfig.log reports 'The specified class does not exist'.",
           SEED + "#class-does-not-exist",
@@ -74,7 +86,7 @@ _ALL = [
     Fault("worker_other_workspace",
           "The worker manager and workers run for another workspace (stale multi-homing).",
           SEED + "#oms-agent-not-running",
-          frozenset({"Linux.HybridWorkerStatusCheck"}),
+          frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
           worker_workspace=OTHER_WORKSPACE_ID),
     # --- issue 3: operating system, hardware, 403, package manager (system)
 
@@ -108,6 +120,36 @@ _ALL = [
           frozenset({"Linux.Python3Check"}), prereqs=frozenset({"python3_hidden"})),
 
     # --- issue 3: system and user worker, logs (worker)
+    Fault("updates_disabled", "Current.mof (UTF-8 here) has Solutions.Updates.Enabled false.",
+          UML + " (Linux.HybridWorkerStatusCheck.Failed.UpdateDeploymentDisabled)",
+          frozenset({"Linux.UpdatesSolutionCheck"}),
+          worker_changes=(("updates_enabled", False), ("mof_encoding", "utf-8"))),
+    Fault("oms_conf_mismatch", "oms.conf names another workspace than the agent's.",
+          UML + " (Test_Marshall: oms.conf keys)",
+          frozenset({"Linux.OmsConfCheck"}),
+          worker_changes=(("oms_conf_workspace", OTHER_WORKSPACE_ID),)),
+    Fault("system_worker_conf_missing", "The auto-registered (system) worker.conf is missing.",
+          UML + " (Test_Marshall: auto-registered worker.conf)",
+          frozenset({"Linux.SystemWorkerConfCheck"}),
+          worker_changes=(("system_worker_conf", False),)),
+    Fault("certificate_rotated", "oms.crt was renewed after the system worker registered; worker.conf keeps "
+          "the old jrds_cert_thumbprint.", UML + " (Test_Marshall: jrds_cert_thumbprint)",
+          frozenset({"Linux.WorkerCertificateThumbprintCheck"}),
+          worker_changes=(("rotate_agent_cert", True),)),
+    Fault("user_worker_cert_expired", "The user (DIY) worker's certificate expired yesterday.",
+          "official-troubleshooters.md#42-v1-linux-oms-agent--nxomsautomationworker",
+          frozenset({"Linux.UserWorkerCertificateCheck"}),
+          worker_changes=(("diy_cert_expired", True),)),
+    Fault("user_worker_not_running", "A user (DIY) worker is registered but its process is not running.",
+          SEED + "#oms-agent-not-running",
+          frozenset({"Linux.UserWorkerProcessCheck"}), stopped=frozenset({"user_worker"})),
+    Fault("worker_as_root", "The worker manager and workers run as root instead of nxautomation.",
+          SEED + "#oms-agent-not-running",
+          frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
+          worker_changes=(("worker_user", "root"),)),
+    Fault("worker_log_errors", "worker.log has recent errors (a warning, nothing fails).",
+          SEED + "#linux", frozenset(),
+          worker_changes=(("worker_log", WORKER_LOG_ERRORS),)),
 
     # --- issue 3: proxy, endpoints per cloud/region, IMDS (network)
 

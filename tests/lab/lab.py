@@ -272,7 +272,7 @@ class Lab:
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
-                "prereqs": sorted(fault.prereqs)}
+                "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes)}
         os.makedirs(hostdir, exist_ok=True)
         with open(os.path.join(hostdir, "host.json"), "w") as f:
             json.dump(spec, f, indent=1)

@@ -46,6 +46,7 @@ DSC_CHECK_CMD = ("sudo su omsagent -c 'python /opt/microsoft/omsconfig/Scripts/"
 
 WORKER_ROLES = ("system_worker", "user_worker")
 HRW_ROLES = ("manager",) + WORKER_ROLES
+WORKER_USER = "nxautomation"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -251,6 +252,24 @@ def check_hybrid_worker_status(facts, context):
             % (managers[0].get("pid"), ws),
             arguments=[ws], evidence=evidence, remediation=restart,
             scenario=SEED + "#oms-agent-not-running")
+
+    # a user the collector could not read (None) is unknown, not wrong
+    wrong_user = [p for p in managers + workers if p.get("user") not in (WORKER_USER, None)]
+    if wrong_user:
+        users = sorted(set(str(p.get("user")) for p in wrong_user))
+        evidence["wrong_user_processes"] = _proc_list(wrong_user)
+        return failed(
+            "WrongUser",
+            "The hybrid worker runs for workspace %s, but %d of its processes run as %s "
+            "instead of %s: jobs would run with the wrong rights (as root: far too many), and "
+            "the agent's sudoers entries and file modes assume %s."
+            % (ws, len(wrong_user), ", ".join(users), WORKER_USER, WORKER_USER),
+            arguments=[ws] + users, evidence=evidence,
+            remediation=remediation(
+                "restart_agent",
+                "Stop the processes started by hand (sudo pkill -f hybridworker.py; sudo pkill -f "
+                "worker/main.py), then %s so that the agent starts the manager as %s."
+                % (RESTART_CMD, WORKER_USER)))
 
     kinds = sorted(set(p.get("role") for p in workers))
     stale = [p for p in managers + workers

@@ -8,6 +8,8 @@ writes a healthy host: agent, system and user worker, their processes and a clea
 omsconfig.log. Tests then break what they need with ``write``/``remove``/``process``.
 """
 
+import datetime
+import json
 import os
 import shutil
 
@@ -127,6 +129,45 @@ HEALTHY_PROCESSES = {
 }
 
 
+_CERTS = {}
+
+
+def make_certificate(common_name, not_after, not_before=None):
+    """``(pem_bytes, sha1_thumbprint_upper_hex)`` of a self-signed certificate (cached)."""
+    key = (common_name, not_after, not_before)
+    if key not in _CERTS:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        private = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name),
+                          x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Microsoft")])
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(private.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(not_before or (not_after - datetime.timedelta(days=365)))
+                .not_valid_after(not_after).sign(private, hashes.SHA256()))
+        _CERTS[key] = (cert.public_bytes(serialization.Encoding.PEM),
+                       cert.fingerprint(hashes.SHA1()).hex().upper())
+    return _CERTS[key]
+
+
+def current_mof(ws, updates=True, automation=True, encoding="utf-16"):
+    """A Current.mof as omsconfig writes it (UTF-16 with BOM by default)."""
+    settings = json.dumps([{"WorkspaceId": ws, "AzureDnsAgentSvcZone": "agentsvc.azure-automation.net",
+                            "Solutions": {"Updates": {"Enabled": updates},
+                                          "AzureAutomation": {"Enabled": automation}}}], separators=(",", ":"))
+    text = ("/*\n@TargetNode='hrw-healthy'\n*/\n\ninstance of MSFT_nxOMSAutomationWorkerResource as "
+            "$MSFT_nxOMSAutomationWorkerResource1ref\n{\n ResourceID = \"[nxOMSAutomationWorker]AutoRegister01\";\n"
+            " ResourceSettings = \"%s\";\n ModuleName = \"nxOMSAutomationWorker\";\n};\n"
+            % settings.replace("\\", "\\\\").replace('"', '\\"'))
+    return text.encode(encoding)
+
+
+#: The certificates of the healthy fake host (valid until these dates).
+AGENT_CERT_NOT_AFTER = datetime.datetime(2027, 9, 14, 8, 12, 40)
+DIY_CERT_NOT_AFTER = datetime.datetime(2027, 6, 1, 10, 0, 0)
+
+
 class FakeHost(object):
     """A directory tree laid out as a Linux V1 worker; ``root`` is passed to ``collect``."""
 
@@ -184,7 +225,8 @@ class FakeHost(object):
         # /etc/opt/microsoft/omsagent/<ws>/{conf,certs} and the symlinks to them
         self.write("/etc/opt/microsoft/omsagent/%s/conf/omsadmin.conf" % WS, OMSADMIN_CONF)
         self.write("/etc/opt/microsoft/omsagent/%s/conf/omsagent.conf" % WS, "# fluentd\n")
-        self.write("/etc/opt/microsoft/omsagent/%s/certs/oms.crt" % WS, "cert\n")
+        self.write("/etc/opt/microsoft/omsagent/%s/certs/oms.crt" % WS,
+                   make_certificate(WS, AGENT_CERT_NOT_AFTER)[0])
         self.write("/etc/opt/microsoft/omsagent/%s/certs/oms.key" % WS, "key\n", mode=0o600)
         self.symlink("/etc/opt/microsoft/omsagent/conf", "%s/conf" % WS)
         self.symlink("/etc/opt/microsoft/omsagent/certs", "%s/certs" % WS)
@@ -204,10 +246,12 @@ class FakeHost(object):
             for name in ("main.py", "hybridworker.py", "configuration.py"):
                 self.write("%s/%s/%s" % (AW, sub, name), "# worker\n")
         self.write("/var/opt/microsoft/omsconfig/omsconfig.log", OMSCONFIG_LOG)
-        self.write("/etc/opt/omi/conf/omsconfig/configuration/Current.mof", "instance of MSFT\n")
+        self.write("/etc/opt/omi/conf/omsconfig/configuration/Current.mof", current_mof(WS))
         processes = dict(HEALTHY_PROCESSES)
         if user_worker:
             self.write("/home/nxautomation/state/worker.conf", USER_WORKER_CONF)
+            self.write("/home/nxautomation/state/worker_diy.crt",
+                       make_certificate("Hybrid Runbook Worker", DIY_CERT_NOT_AFTER)[0])
         else:
             del processes[1200]
         for pid, (argv, uid) in processes.items():

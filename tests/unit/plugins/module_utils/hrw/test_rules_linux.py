@@ -128,6 +128,27 @@ def m_worker_without_workspace(d):
     return d
 
 
+def m_root_workers(d):
+    for p in d["processes"]:
+        if p["role"] in ("manager", "system_worker", "user_worker"):
+            p["user"] = "root"
+    return d
+
+
+def m_root_user_worker_only(d):
+    for p in d["processes"]:
+        if p["role"] == "user_worker":
+            p["user"] = "0"
+    return d
+
+
+def m_unknown_users(d):
+    """The collector could not read /proc/<pid>/status: the user is unknown, not wrong."""
+    for p in d["processes"]:
+        p["user"] = None
+    return d
+
+
 def m_upper_workspace(d):
     for p in d["processes"]:
         if p["workspace_id"]:
@@ -211,6 +232,12 @@ SERVICE_SCENARIOS = [
      "Linux.HybridWorkerStatusCheck.Failed.OtherWorkspace"),
     ("hw-unattributed", "Linux.HybridWorkerStatusCheck", m_worker_without_workspace,
      "Linux.HybridWorkerStatusCheck.Failed.OtherWorkspace"),
+    ("hw-as-root", "Linux.HybridWorkerStatusCheck", m_root_workers,
+     "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
+    ("hw-one-as-uid-0", "Linux.HybridWorkerStatusCheck", m_root_user_worker_only,
+     "Linux.HybridWorkerStatusCheck.Failed.WrongUser"),
+    ("hw-user-unknown", "Linux.HybridWorkerStatusCheck", m_unknown_users,
+     "Linux.HybridWorkerStatusCheck.Passed"),
     ("hw-no-package", "Linux.HybridWorkerStatusCheck", m_no_package,
      "Linux.HybridWorkerStatusCheck.Failed.NoWorkerPackage"),
     ("hw-no-workspace", "Linux.HybridWorkerStatusCheck", m_no_workspace,
@@ -635,3 +662,12 @@ def test_every_rule_states_its_message_ids_as_documented():
     for mid in _documented_ids():
         assert re.match(r"^Linux\.[A-Za-z0-9]+\.(Passed|PassedWithWarning|Failed|Information|"
                         r"Skipped)(\.[A-Z][A-Za-z]+)*$", mid), mid
+
+
+def test_worker_as_root_is_not_a_false_pass():
+    f = run("Linux.HybridWorkerStatusCheck", m_root_workers(facts()))
+    assert f["CheckResult"] == "Failed"
+    assert f["CheckResultMessageArguments"] == [WS, "root"]
+    assert sorted(p["role"] for p in f["evidence"]["wrong_user_processes"]) == [
+        "manager", "system_worker", "user_worker"]
+    assert f["remediation"]["action"] == "restart_agent"
