@@ -12,7 +12,11 @@ pytestmark = pytest.mark.lab
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _BIN = os.path.dirname(sys.executable)
-_PROBE_TIMEOUT = 2.0
+# Generous: dozens of lab hosts probe the lab's one TLS server at once on a 2-core machine,
+# and a slow handshake must not pass for a fault. Blackholed hosts cost one timeout each.
+_PROBE_TIMEOUT = 6.0
+# check mode is compared on a few representative hosts, not the whole lab again
+_CHECK_MODE_HOSTS = ("healthy", "agent_stopped", "endpoints_blackholed", "worker_missing")
 
 
 def _run_playbook(lab, save_dir, *extra):
@@ -94,9 +98,10 @@ def test_summary_lists_every_host(lab, diagnosis):
 
 def test_check_mode_reports_the_same_and_changes_nothing(lab, diagnosis, tmp_path):
     results = diagnosis["results"]
-    stdout = _run_playbook(lab, tmp_path, "--check")
+    hosts = [h for h in _CHECK_MODE_HOSTS if h in lab.hosts]
+    stdout = _run_playbook(lab, tmp_path, "--check", "--limit", ",".join(hosts))
     assert "changed=0" in stdout and not re.search(r"changed=[1-9]", stdout)
-    for host in lab.hosts:
+    for host in hosts:
         assert _failed_ids(_load(tmp_path, host)) == _failed_ids(results[host])
 
 
