@@ -556,7 +556,9 @@ def test_cloud_detection_from_oms_endpoint_when_no_url_tld():
 # --------------------------------------------------------------------------- whole document
 
 def test_healthy_fixture_passes_everything_applicable():
-    findings = catalog.evaluate(facts(), catalog.select_rules(platform="linux"))
+    # the rules of this file (rules_linux.py); the issue 3 modules test the healthy host themselves
+    own = set(r.rule_id for r in rules_linux.RULES)
+    findings = [f for f in catalog.evaluate(facts(), catalog.select_rules(platform="linux")) if f["RuleId"] in own]
     bad = [(f["CheckResultMessageId"], f["CheckResultMessage"]) for f in findings
            if f["CheckResult"] not in ("Passed", "Skipped")]
     assert bad == []
@@ -568,7 +570,7 @@ def test_healthy_fixture_passes_everything_applicable():
 def test_healthy_fixture_has_exactly_the_adr_top_level_keys():
     assert sorted(HEALTHY) == sorted([
         "schema", "platform", "collector", "host", "agent", "worker", "processes", "logs",
-        "endpoints", "endpoint_errors", "errors"])
+        "system", "endpoints", "endpoint_errors", "errors"])
     assert HEALTHY["schema"] == 1 and HEALTHY["platform"] == "linux"
     assert sorted(HEALTHY["agent"]["files"]) == sorted([
         OMSADMIN, OMSLOG, "/opt/microsoft/omsagent/bin/service_control"])
