@@ -260,11 +260,11 @@ def closed_port():
 
 def test_repositories_are_probed_only_when_asked(tmp_path, tls_repo, closed_port):
     root = tmp_path / "root"
-    apt_host(root, "deb https://repo.example.invalid:%d/ubuntu jammy main\n"
-             "deb http://plain.example.invalid:%d/ubuntu jammy main\n"
-             "deb http://closed.example.invalid:%d/ubuntu jammy main\n"
-             "deb https://unknown.example.invalid/ubuntu jammy main\n" % (tls_repo["port"], tls_repo["port"],
-                                                                           closed_port))
+    sources = ("deb https://repo.example.invalid:%d/ubuntu jammy main\n"
+               "deb http://plain.example.invalid:%d/ubuntu jammy main\n"
+               "deb http://closed.example.invalid:%d/ubuntu jammy main\n"
+               "deb https://unknown.example.invalid/ubuntu jammy main\n")
+    apt_host(root, sources % (tls_repo["port"], tls_repo["port"], closed_port))
     resolver = static_resolver({"repo.example.invalid": LOCAL, "plain.example.invalid": LOCAL,
                                 "closed.example.invalid": LOCAL})
     system, errors = collect(root, probe_endpoints=True, resolver=resolver, cafile=tls_repo["cafile"])

@@ -81,8 +81,13 @@ def test_every_finding_has_evidence_and_a_remediation_when_failed_or_warned():
             assert f["remediation"] == {"action": None, "manual": None}
 
 
-@pytest.mark.parametrize("doc", [None, {}, [], {"schema": 1, "platform": "linux", "host": {"os": None},
-                                                 "system": {"cpu": None, "package_manager": None}}])
+GARBAGE = [
+    None, {}, [],
+    {"schema": 1, "platform": "linux", "host": {"os": None}, "system": {"cpu": None, "package_manager": None}},
+]
+
+
+@pytest.mark.parametrize("doc", GARBAGE)
 def test_garbage_never_passes_never_crashes(doc):
     for f in catalog.evaluate(doc, rls.RULES, FULL_CONTEXT):
         if f["RuleId"] == "Linux.RegionMappingCheck":
