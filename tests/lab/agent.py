@@ -250,6 +250,9 @@ def prepare(hostdir, spec, ca_pem):
     ts = (now - datetime.timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S +0000")
     _write(os.path.join(agent_var, ws, "log/omsagent.log"),
            "%s [info]: Installed omsagent-1.14.23-0 (lab)\n%s [info]: starting fluentd-0.12.40\n" % (ts, ts))
+    # The Update Management run log (Linux.UpdateLogCheck reports it; repairs keep it).
+    _write(os.path.join(agent_var, ws, "run/automationworker/omsupdatemgmt.log"),
+           "%s Starting update assessment (lab)\n%s Assessment completed, 0 updates needed\n" % (ts, ts))
     aw_state = os.path.join(agent_var, ws, "state/automationworker")
     _write(os.path.join(aw_state, "oms.conf"), _ini({
         "oms-worker-conf": {"auto_registered_worker_conf_path": SYSTEM_WORKER_CONF,
