@@ -207,7 +207,8 @@ def test_system_faults_are_real_on_the_hosts(lab):
         "release = dict(l.strip().split('=', 1) for l in open('/etc/os-release') if '=' in l)",
         "info = os.stat('/var/lib/dpkg/lock-frontend')",
         "key = ' %02x:%02x:%d ' % (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)",
-        "print(json.dumps({'os': (release['ID'], release['VERSION_ID'].strip('\"')),",
+        "mem = [l for l in open('/proc/meminfo') if l.startswith('MemTotal:')][0].split()[1]",
+        "print(json.dumps({'os': (release['ID'], release['VERSION_ID'].strip('\"')), 'mem_kb': int(mem),",
         "    'cpus': len(os.sched_getaffinity(0)), 'epoch': time.time(),",
         "    'locked': any(key in l for l in open('/proc/locks')),",
         "    'sources': open('/etc/apt/sources.list').read(), 'lists': os.listdir('/etc/apt/sources.list.d')}))",
@@ -224,6 +225,7 @@ def test_system_faults_are_real_on_the_hosts(lab):
     assert seen["os_unsupported"]["os"] == ["ubuntu", "24.04"]
     assert "https://archive.lab.invalid/" in seen["healthy"]["sources"] and seen["healthy"]["lists"] == []
     assert seen["healthy"]["cpus"] == len(os.sched_getaffinity(0)) and seen["low_resources"]["cpus"] == 1
+    assert seen["low_resources"]["mem_kb"] == 2 * 1024 * 1024 and seen["healthy"]["mem_kb"] > 4 * 1024 * 1024
     assert not seen["healthy"]["locked"] and seen["apt_locked"]["locked"]
     # 20 minutes ahead, give or take the time the ssh calls took
     assert 1100 < seen["clock_skewed"]["epoch"] - started < 1300

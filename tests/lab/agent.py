@@ -345,6 +345,20 @@ def _boot_system(hostdir, spec):
     if spec["cpus"]:
         # PID 1 (hostinit.sh) execs sshd next: it and every session inherit the mask.
         os.sched_setaffinity(os.getppid(), sorted(os.sched_getaffinity(0))[:spec["cpus"]])
+    if spec["memory_kb"]:
+        # /proc/meminfo as a machine of that size shows it: total and available scaled down.
+        total = spec["memory_kb"]
+        lines = []
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                key = line.split(":")[0]
+                if key in ("MemTotal", "MemFree", "MemAvailable"):
+                    share = {"MemTotal": 1.0, "MemFree": 0.5, "MemAvailable": 0.75}[key]
+                    line = "%s:%s%d kB\n" % (key, " " * max(1, 15 - len(key)), int(total * share))
+                lines.append(line)
+        fake = os.path.join(hostdir, "meminfo")
+        _write(fake, "".join(lines), 0o444)
+        _run("mount", "--bind", fake, "/proc/meminfo")
     if spec["dpkg_locked"]:
         subprocess.Popen(
             [PYTHON, "-c", "import fcntl, time\nf = open('/var/lib/dpkg/lock-frontend', 'w')\n"

@@ -58,6 +58,8 @@ class Fault:
     host_vars: tuple = ()
     # Number of CPUs the host's sshd (and so the collector) may run on (affinity), None = all.
     cpus: int = None
+    # MemTotal (kB) the host's /proc/meminfo shows (a file bind-mounted over it), None = the machine's.
+    memory_kb: int = None
     # libfaketime offset of every process of the host (/etc/ld.so.preload + /etc/faketimerc).
     clock_offset: str = None
     # A process of the host holds the dpkg frontend lock (fcntl), as a running apt would.
@@ -93,9 +95,9 @@ _ALL = [
     Fault("os_unsupported", "Ubuntu 24.04: a known distribution in a version the Log Analytics agent does not support.",
           UML + " (Linux.OperatingSystemCheck)",
           frozenset({"Linux.OperatingSystemCheck"}), os_release=("ubuntu", "24.04", "Ubuntu 24.04.1 LTS")),
-    Fault("low_resources", "The worker may use one CPU core only (affinity of its sshd).",
+    Fault("low_resources", "The worker may use one CPU core only (affinity of its sshd) and has 2 GB of memory.",
           SEED + "#runbook-execution-fails",
-          frozenset({"Linux.HardwareCheck"}), cpus=1),
+          frozenset({"Linux.HardwareCheck"}), cpus=1, memory_kb=2 * 1024 * 1024),
     # ahead, not behind: behind, the lab's freshly made certificates would not be valid yet on the host
     Fault("clock_skewed", "The host clock is 20 minutes ahead (libfaketime for the host's new processes).",
           SEED_403, frozenset({"Linux.ClockSkewCheck"}), clock_offset="+20m"),

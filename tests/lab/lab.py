@@ -273,7 +273,7 @@ class Lab:
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
-                "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus,
+                "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus, "memory_kb": fault.memory_kb,
                 "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked}
         if fault.workspace:
             spec["workspace_id"] = fault.workspace
