@@ -376,9 +376,208 @@ ansible_facts:
         system:
           description:
             - Operating system support data, hardware, package manager state and the update log.
+            - The OS identity, memory and load are in RV(ansible_facts.hrw_facts.host) and are not repeated here.
           type: dict
           returned: always
-          contains: {}
+          contains:
+            cpu:
+              description: CPUs the collector may run on.
+              type: dict
+              returned: always
+              contains:
+                usable:
+                  description:
+                    - Size of the scheduler affinity mask (C(taskset), cpusets limit it), else C(os.cpu_count()).
+                  type: int
+                  returned: always
+                  sample: 2
+                online:
+                  description: C(os.cpu_count()), or V(null).
+                  type: int
+                  returned: always
+                  sample: 2
+                source:
+                  description: V(sched_getaffinity) or V(cpu_count).
+                  type: str
+                  returned: always
+            package_manager:
+              description: The package manager and its state, read only (no lock is ever taken).
+              type: dict
+              returned: always
+              contains:
+                name:
+                  description: V(apt), V(dnf), V(yum), V(zypper) (by its files), or V(null).
+                  type: str
+                  returned: always
+                  sample: apt
+                locks:
+                  description:
+                    - Its lock files. apt's are looked up by inode in C(/proc/locks); the others are pid files.
+                  type: list
+                  elements: dict
+                  returned: always
+                  contains:
+                    path:
+                      description: The lock file.
+                      type: str
+                      returned: always
+                      sample: /var/lib/dpkg/lock-frontend
+                    kind:
+                      description: V(fcntl) or V(pidfile).
+                      type: str
+                      returned: always
+                    exists:
+                      description: Whether the file exists (V(null) when it could not be checked).
+                      type: bool
+                      returned: always
+                    held:
+                      description: Whether a process holds it (V(null) when it could not be told).
+                      type: bool
+                      returned: always
+                    pid:
+                      description: The holder's pid as the host sees it, or V(null).
+                      type: int
+                      returned: always
+                lock_held:
+                  description: Whether any lock is held (V(null) when unknown).
+                  type: bool
+                  returned: always
+                interrupted:
+                  description: apt only, dpkg journal entries in C(/var/lib/dpkg/updates/) (an interrupted dpkg run); else V(null).
+                  type: bool
+                  returned: always
+                interrupted_evidence:
+                  description: The journal entries found (at most 20).
+                  type: list
+                  elements: str
+                  returned: always
+            repositories:
+              description:
+                - Configured repositories, one per scheme, host and port (at most 16), or V(null) when the package
+                  manager is unknown. apt reads C(/etc/apt/sources.list) and C(sources.list.d/*.list) and C(*.sources)
+                  (deb822); dnf/yum C(/etc/yum.repos.d/*.repo); zypper C(/etc/zypp/repos.d/*.repo).
+              type: list
+              elements: dict
+              returned: always
+              contains:
+                url:
+                  description: The URL as configured.
+                  type: str
+                  returned: always
+                  sample: https://azure.archive.ubuntu.com/ubuntu/
+                scheme:
+                  description: V(http) or V(https).
+                  type: str
+                  returned: always
+                host:
+                  description: Host name, lower-case.
+                  type: str
+                  returned: always
+                port:
+                  description: TCP port (443 for https, 80 for http unless given).
+                  type: int
+                  returned: always
+                source:
+                  description: The file it was read from.
+                  type: str
+                  returned: always
+                probe:
+                  description:
+                    - The probe as for RV(ansible_facts.hrw_facts.endpoints) (https with TLS, http by TCP only, C(tls)
+                      V(null)), or V(null) when not probed.
+                  type: dict
+                  returned: always
+                  contains:
+                    dns:
+                      description: Name resolution (C(ok), C(addresses), C(error)).
+                      type: dict
+                      returned: when the parent is not null
+                      contains:
+                        ok:
+                          description: Whether the name resolved.
+                          type: bool
+                          returned: when the parent is not null
+                        addresses:
+                          description: The addresses.
+                          type: list
+                          elements: str
+                          returned: when the parent is not null
+                        error:
+                          description: The resolver error, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                    tcp:
+                      description: TCP connect (C(ok), C(error)), or V(null) when DNS failed.
+                      type: dict
+                      returned: when the parent is not null
+                      contains:
+                        ok:
+                          description: Whether a connection was established.
+                          type: bool
+                          returned: when the parent is not null
+                        error:
+                          description: Per-address errors, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                    tls:
+                      description: The verified TLS handshake (https only), or V(null).
+                      type: dict
+                      returned: when the parent is not null
+                      contains:
+                        ok:
+                          description: Whether the handshake succeeded and the certificate verified.
+                          type: bool
+                          returned: when the parent is not null
+                        error:
+                          description: The TLS error, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                        subject:
+                          description: Subject of the presented certificate, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                        issuer:
+                          description: Issuer of the presented certificate, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                        not_after:
+                          description: End of validity of the presented certificate, or V(null).
+                          type: str
+                          returned: when the parent is not null
+                    elapsed_ms:
+                      description: Time spent on this probe.
+                      type: int
+                      returned: when the parent is not null
+                    error_class:
+                      description: V(null) when reachable, else V(dns), V(refused), V(timeout), V(tls) or V(other).
+                      type: str
+                      returned: when the parent is not null
+            repositories_probed:
+              description: Whether the repositories were probed (O(probe_endpoints) and a known package manager).
+              type: bool
+              returned: always
+            update_log:
+              description: The Update Management run log C(/var/opt/microsoft/omsagent/run/automationworker/omsupdatemgmt.log).
+              type: dict
+              returned: always
+              contains:
+                path:
+                  description: Its path.
+                  type: str
+                  returned: always
+                exists:
+                  description: Whether it exists (V(null) when it could not be checked).
+                  type: bool
+                  returned: always
+                size_bytes:
+                  description: Its size, or V(null).
+                  type: int
+                  returned: always
+                mtime:
+                  description: Its last modification (UTC ISO-8601), or V(null).
+                  type: str
+                  returned: always
+                  sample: "2026-11-25T18:30:02Z"
         accounts:
           description:
             - "The users, groups, sudoers entries, gpg, home directory, python3 and worker trees the worker needs"

@@ -18,6 +18,7 @@ import re
 
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import regions
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.catalog import (
     CHECK_RESULTS,
     UnknownRuleError,
@@ -83,7 +84,11 @@ def check_expectations(args):
         value = args.get(field)
         if value is None or value == "":
             continue
-        given[field] = value.strip()
+        if not regions.is_known(value):
+            raise AnsibleActionFail(
+                "%s must be an Azure region name such as westeurope or 'West Europe' (case, spaces and "
+                "dashes are ignored), got %r. Valid regions: %s" % (field, value, ", ".join(regions.REGIONS)))
+        given[field] = regions.normalize(value)
     return given
 
 

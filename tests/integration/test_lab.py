@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -72,10 +73,11 @@ def test_each_host_sees_only_its_own_processes_with_the_real_user_and_argv(lab):
         assert sshd and "sshd_%s.conf" % name in sshd[0][2], "PID 1 is this host's own sshd"
         assert not any("sshd_" in p[2] and "sshd_%s.conf" % name not in p[2] for p in procs)
         fault = lab.faults[name]
-        ws = fault.worker_workspace or WORKSPACE_ID
+        host_ws = fault.workspace or WORKSPACE_ID
+        ws = fault.worker_workspace or host_ws
         seen = {(proc[0], proc[2]) for proc in procs}
         for role in ROLES:
-            argv = " ".join(agent.argv_of(role, WORKSPACE_ID if role == "omsagent" else ws))
+            argv = " ".join(agent.argv_of(role, host_ws if role == "omsagent" else ws))
             user = USERS[role] if role == "omsagent" else dict(fault.worker_changes).get("worker_user", USERS[role])
             assert ((user, argv) in seen) is (role not in fault.stopped), (name, role)
         unexpected = [p for p in procs if p[0] not in ("root",) and
@@ -196,3 +198,36 @@ def test_half_failed_up_is_taken_down(lab):
         assert mini.down() == []
     finally:
         shutil.rmtree(mini.state_dir, ignore_errors=True)
+
+
+def test_system_faults_are_real_on_the_hosts(lab):
+    """Issue 3 (system): each host is a supported OS with its own dpkg dir and the lab repository;
+    the system faults change exactly what they say."""
+    script = "\n".join([
+        "import json, os, time",
+        "release = dict(l.strip().split('=', 1) for l in open('/etc/os-release') if '=' in l)",
+        "info = os.stat('/var/lib/dpkg/lock-frontend')",
+        "key = ' %02x:%02x:%d ' % (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)",
+        "mem = [l for l in open('/proc/meminfo') if l.startswith('MemTotal:')][0].split()[1]",
+        "print(json.dumps({'os': (release['ID'], release['VERSION_ID'].strip('\"')), 'mem_kb': int(mem),",
+        "    'cpus': len(os.sched_getaffinity(0)), 'epoch': time.time(),",
+        "    'locked': any(key in l for l in open('/proc/locks')),",
+        "    'sources': open('/etc/apt/sources.list').read(), 'lists': os.listdir('/etc/apt/sources.list.d')}))",
+    ])
+    started = time.time()
+    seen = {}
+    for name in ("healthy", "os_unsupported", "low_resources", "clock_skewed", "apt_locked"):
+        if name not in lab.hosts:
+            pytest.fail("lab has no %s host" % name)
+        res = ssh(lab, name, "python3 -", stdin=script)
+        assert res.returncode == 0, res.stderr
+        seen[name] = json.loads(res.stdout)
+    assert seen["healthy"]["os"] == ["ubuntu", "22.04"]
+    assert seen["os_unsupported"]["os"] == ["ubuntu", "24.04"]
+    assert "https://archive.lab.invalid/" in seen["healthy"]["sources"] and seen["healthy"]["lists"] == []
+    assert seen["healthy"]["cpus"] == len(os.sched_getaffinity(0)) and seen["low_resources"]["cpus"] == 1
+    assert seen["low_resources"]["mem_kb"] == 2 * 1024 * 1024 and seen["healthy"]["mem_kb"] > 4 * 1024 * 1024
+    assert not seen["healthy"]["locked"] and seen["apt_locked"]["locked"]
+    # 20 minutes ahead, give or take the time the ssh calls took
+    assert 1100 < seen["clock_skewed"]["epoch"] - started < 1300
+    assert abs(seen["healthy"]["epoch"] - started) < 100

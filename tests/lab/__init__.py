@@ -14,6 +14,11 @@ ACCOUNT_ID = "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e"     # the Automation account
 WORKER_VERSION = "1.7.5.0"
 JRDS_BASE_URI = "https://we-jobruntimedata-prod-su1.azure-automation.net"
 REGISTRATION_ENDPOINT = "https://we-agentservice-prod-1.azure-automation.net/accounts/" + ACCOUNT_ID
+# The apt repository of every host (its /etc/hosts maps it to a lab address; the ok server's
+# certificate names it), and the regions the inventory gives (a supported linked pair).
+REPO_HOST = "archive.lab.invalid"
+ACCOUNT_REGION = "westeurope"
+WORKSPACE_REGION = "westeurope"
 
 
 def host_ip(net, index):

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from . import ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, REGISTRATION_ENDPOINT, WORKER_VERSION, endpoint_ips
+from . import ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, REGISTRATION_ENDPOINT, REPO_HOST, WORKER_VERSION, endpoint_ips
 
 OMS_OPT = "/opt/microsoft/omsagent"
 AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
@@ -191,7 +191,9 @@ def prepare(hostdir, spec, ca_pem):
     _write(os.path.join(etc, "hostname"), name + "\n")
     _write(os.path.join(etc, "hosts"), "127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost\n\n"
            "# lab: Azure endpoints -> %s (%s)\n%s" % (
-               spec["ip"], name, azure, spec["endpoints"], "".join("%s\t%s\n" % (azure, n) for n in names)))
+               spec["ip"], name, azure, spec["endpoints"], "".join("%s\t%s\n" % (azure, n) for n in names))
+           + "# lab: the apt repository -> %s\n%s\t%s\n" % (spec["repos"], ips[spec["repos"]], REPO_HOST))
+    _prepare_system(hostdir, etc, spec)
     # Nothing listens there, so a name not in /etc/hosts fails at once and never reaches real DNS.
     _write(os.path.join(etc, "resolv.conf"), "nameserver %s\noptions timeout:1 attempts:1\n" % ips["refused"])
     bundle = os.path.join(etc, "ssl/certs/ca-certificates.crt")
@@ -284,6 +286,9 @@ def prepare(hostdir, spec, ca_pem):
     ts = (now - datetime.timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S +0000")
     _write(os.path.join(agent_var, ws, "log/omsagent.log"),
            "%s [info]: Installed omsagent-1.14.23-0 (lab)\n%s [info]: starting fluentd-0.12.40\n" % (ts, ts))
+    # The Update Management run log (Linux.UpdateLogCheck reports it; repairs keep it).
+    _write(os.path.join(agent_var, ws, "run/automationworker/omsupdatemgmt.log"),
+           "%s Starting update assessment (lab)\n%s Assessment completed, 0 updates needed\n" % (ts, ts))
     aw_state = os.path.join(agent_var, ws, "state/automationworker")
     _write(os.path.join(aw_state, "oms.conf"), _ini({
         "oms-worker-conf": {"auto_registered_worker_conf_path": SYSTEM_WORKER_CONF,
@@ -357,6 +362,72 @@ def prepare(hostdir, spec, ca_pem):
                                   "workspace_id": ws, "jrds_cert_thumbprint": diy_thumb}}))
 
 
+OS_RELEASE = 'NAME="{name}"\nVERSION_ID="{version}"\nPRETTY_NAME="{pretty}"\nID={id}\nID_LIKE=debian\n'
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+DPKG_LOCKS = ("lock-frontend", "lock")
+
+
+def _prepare_system(hostdir, etc, spec):
+    """Issue 3 (system): the OS identity, apt sources on the lab repository, the clock and a
+    private /var/lib/dpkg (boot mounts it), so no host ever touches the machine's dpkg."""
+    distro, version, pretty = spec["os_release"]
+    # /etc/os-release is a symlink to ../usr/lib/os-release on Debian: a file in the upper dir replaces it.
+    _write(os.path.join(etc, "os-release"), OS_RELEASE.format(
+        name=pretty.split(" ")[0], version=version, pretty=pretty, id=distro))
+    _write(os.path.join(etc, "apt/sources.list"), "# lab: the only repository (tests/lab/README.md)\n"
+           "deb https://%s/ubuntu jammy main\n" % REPO_HOST)
+    lists = os.path.join(etc, "apt/sources.list.d")
+    os.makedirs(lists, exist_ok=True)
+    os.setxattr(lists, "trusted.overlay.opaque", b"y")  # hide the machine's own sources
+    if spec["clock_offset"]:  # boot turns it on (/etc/ld.so.preload) once the agent runs
+        if not os.path.exists(FAKETIME_LIB):
+            raise RuntimeError("%s not found: apt-get install faketime" % FAKETIME_LIB)
+        _write(os.path.join(etc, "faketimerc"), spec["clock_offset"] + "\n")
+    dpkg = os.path.join(hostdir, "dpkg")
+    os.makedirs(os.path.join(dpkg, "updates"), exist_ok=True)
+    for lock in DPKG_LOCKS:
+        _write(os.path.join(dpkg, lock), "", 0o640)
+    if os.path.exists("/var/lib/dpkg/status"):
+        shutil.copyfile("/var/lib/dpkg/status", os.path.join(dpkg, "status"))
+
+
+def _boot_system(hostdir, spec):
+    """Inside the host, before its processes start: private dpkg dir and /dev/shm (libfaketime
+    keeps state there; nothing of a host may outlive it), CPU affinity, a dpkg lock holder."""
+    _run("mount", "--bind", os.path.join(hostdir, "dpkg"), "/var/lib/dpkg")
+    _run("mount", "-t", "tmpfs", "-o", "mode=1777,size=4m", "tmpfs", "/dev/shm")
+    if spec["cpus"]:
+        # PID 1 (hostinit.sh) execs sshd next: it and every session inherit the mask.
+        os.sched_setaffinity(os.getppid(), sorted(os.sched_getaffinity(0))[:spec["cpus"]])
+    if spec["memory_kb"]:
+        # /proc/meminfo as a machine of that size shows it: total and available scaled down.
+        total = spec["memory_kb"]
+        lines = []
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                key = line.split(":")[0]
+                if key in ("MemTotal", "MemFree", "MemAvailable"):
+                    share = {"MemTotal": 1.0, "MemFree": 0.5, "MemAvailable": 0.75}[key]
+                    line = "%s:%s%d kB\n" % (key, " " * max(1, 15 - len(key)), int(total * share))
+                lines.append(line)
+        fake = os.path.join(hostdir, "meminfo")
+        _write(fake, "".join(lines), 0o444)
+        _run("mount", "--bind", fake, "/proc/meminfo")
+    if spec["dpkg_locked"]:
+        subprocess.Popen(
+            [PYTHON, "-c", "import fcntl, time\nf = open('/var/lib/dpkg/lock-frontend', 'w')\n"
+             "fcntl.lockf(f, fcntl.LOCK_EX)\nwhile True: time.sleep(3600)"],
+            start_new_session=True, cwd="/", stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        info = os.stat("/var/lib/dpkg/lock-frontend")
+        held = " %02x:%02x:%d " % (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)
+        deadline = time.monotonic() + 10
+        while not any(held in line for line in open("/proc/locks")):
+            if time.monotonic() > deadline:
+                sys.exit("the dpkg lock holder did not take the lock")
+            time.sleep(0.02)
+
+
 def _run(*cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -413,6 +484,7 @@ def boot(hostdir):
     if "home_root_755" in prereqs:
         _chown("root:root", 0o755, "/home/nxautomation")
 
+    _boot_system(hostdir, spec)
     sc = OMS_OPT + "/bin/service_control"
     _run(sc, "start")
     if "omsagent" in spec["stopped"]:
@@ -429,6 +501,12 @@ def boot(hostdir):
         if time.monotonic() > deadline:
             sys.exit("fake processes did not start: %r" % {p: _cmdline(p) for p in started})
         time.sleep(0.02)
+    if spec["clock_offset"]:
+        # From now on every new process of the host (sshd's sessions, the collector) runs on the
+        # skewed clock. Not earlier: libfaketime cannot follow a process that changes its uid
+        # (setpriv) before it execs, so the agent's processes keep the real clock.
+        with open("/etc/ld.so.preload", "w") as handle:
+            handle.write(FAKETIME_LIB + "\n")
     if "python3_hidden" in prereqs:
         _hide_python3(hostdir)
 

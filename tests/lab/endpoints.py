@@ -17,11 +17,11 @@ import subprocess
 import sys
 import time
 
-from . import endpoint_ips
+from . import REPO_HOST, endpoint_ips
 
 # Names the collector derives (docs/adr/0001): agentsvc, ods, oms, jrds and registration.
 SANS = ("*.agentsvc.azure-automation.net", "*.ods.opinsights.azure.com",
-        "*.oms.opinsights.azure.com", "*.azure-automation.net")
+        "*.oms.opinsights.azure.com", "*.azure-automation.net", REPO_HOST)
 
 
 def openssl(*args, cwd):

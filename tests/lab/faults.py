@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from . import OTHER_WORKSPACE_ID
 
 SEED = "hybrid-runbook-worker-troubleshoot.md"
+SEED_403 = "hybrid-runbook-worker-troubleshoot.ko.md#error-403-on-registration"
+UM_SEED = "update-management-troubleshoot.md#scenario-update-run-returns-failed-status-linux"
 UML = "official-troubleshooters.md#2-linux-troubleshooter-uml-update-management--system-hrw-oms-agent-v1"
 CONNECTIVITY = frozenset({
     "Linux.AgentServiceConnectivityCheck",
@@ -61,6 +63,23 @@ class Fault:
     # updates_enabled, mof_encoding, oms_conf_workspace, system_worker_conf (False: absent),
     # rotate_agent_cert, diy_cert_expired, worker_user, worker_log (lines, {ts} = a timestamp).
     worker_changes: tuple = ()
+    # --- issue 3 (system)
+    # /etc/os-release: (ID, VERSION_ID, PRETTY_NAME); every host is a supported OS by default.
+    os_release: tuple = ("ubuntu", "22.04", "Ubuntu 22.04.4 LTS")
+    # Where the apt repository name (REPO_HOST) points: "ok" (the TLS server) or "refused".
+    repos: str = "ok"
+    # The workspace the whole agent is onboarded to (consistently), None = WORKSPACE_ID.
+    workspace: str = None
+    # Inventory host vars for this host, ((name, value), ...), over the lab's group vars.
+    host_vars: tuple = ()
+    # Number of CPUs the host's sshd (and so the collector) may run on (affinity), None = all.
+    cpus: int = None
+    # MemTotal (kB) the host's /proc/meminfo shows (a file bind-mounted over it), None = the machine's.
+    memory_kb: int = None
+    # libfaketime offset of every process of the host (/etc/ld.so.preload + /etc/faketimerc).
+    clock_offset: str = None
+    # A process of the host holds the dpkg frontend lock (fcntl), as a running apt would.
+    dpkg_locked: bool = False
 
     @property
     def hostname(self):
@@ -89,6 +108,24 @@ _ALL = [
           frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
           worker_workspace=OTHER_WORKSPACE_ID),
     # --- issue 3: operating system, hardware, 403, package manager (system)
+    Fault("os_unsupported", "Ubuntu 24.04: a known distribution in a version the Log Analytics agent does not support.",
+          UML + " (Linux.OperatingSystemCheck)",
+          frozenset({"Linux.OperatingSystemCheck"}), os_release=("ubuntu", "24.04", "Ubuntu 24.04.1 LTS")),
+    Fault("low_resources", "The worker may use one CPU core only (affinity of its sshd) and has 2 GB of memory.",
+          SEED + "#runbook-execution-fails",
+          frozenset({"Linux.HardwareCheck"}), cpus=1, memory_kb=2 * 1024 * 1024),
+    # ahead, not behind: behind, the lab's freshly made certificates would not be valid yet on the host
+    Fault("clock_skewed", "The host clock is 20 minutes ahead (libfaketime for the host's new processes).",
+          SEED_403, frozenset({"Linux.ClockSkewCheck"}), clock_offset="+20m"),
+    Fault("wrong_workspace", "The agent is onboarded (consistently) to another workspace than the expected one.",
+          SEED_403, frozenset({"Linux.WorkspaceIdCheck"}), workspace=OTHER_WORKSPACE_ID),
+    Fault("region_mismatch", "The Automation account and the workspace are in regions that cannot be linked.",
+          SEED_403, frozenset({"Linux.RegionMappingCheck"}),
+          host_vars=(("hrw_diagnose_workspace_region", "northeurope"),)),
+    Fault("apt_locked", "Another process holds the dpkg lock (an apt run in progress).",
+          UM_SEED, frozenset({"Linux.PackageManagerCheck"}), dpkg_locked=True),
+    Fault("repos_unreachable", "The apt repository host resolves to an address where nothing listens.",
+          UML + " (Linux.ReposAccessCheck)", frozenset({"Linux.ReposAccessCheck"}), repos="refused"),
 
     # --- issue 3: prerequisites, multihoming, worker package (prereqs)
     Fault("two_workspaces",

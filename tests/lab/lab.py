@@ -16,7 +16,8 @@ import sys
 import time
 import uuid
 
-from . import DEFAULT_STATE_DIR, REPO_ROOT, WORKSPACE_ID, agent, endpoint_ips, endpoints, host_ip
+from . import (ACCOUNT_REGION, DEFAULT_STATE_DIR, REPO_ROOT, WORKSPACE_ID, WORKSPACE_REGION, agent, endpoint_ips,
+               endpoints, host_ip)
 from .faults import FAULTS
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
@@ -272,7 +273,11 @@ class Lab:
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
-                "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes)}
+                "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes),
+                "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus, "memory_kb": fault.memory_kb,
+                "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked}
+        if fault.workspace:
+            spec["workspace_id"] = fault.workspace
         os.makedirs(hostdir, exist_ok=True)
         with open(os.path.join(hostdir, "host.json"), "w") as f:
             json.dump(spec, f, indent=1)
@@ -288,13 +293,18 @@ class Lab:
                  "        ansible_ssh_private_key_file: %s" % q(self.key),
                  "        ansible_python_interpreter: /usr/bin/python3",
                  "        ansible_ssh_common_args: %s" % q("-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"),
-                 "        hrw_lab_workspace_id: %s" % q(WORKSPACE_ID), "      hosts:"]
+                 "        hrw_lab_workspace_id: %s" % q(WORKSPACE_ID),
+                 # what the user knows about the workers (issue 3: the 403 checks compare with it)
+                 "        hrw_diagnose_expected_workspace_id: %s" % q(WORKSPACE_ID),
+                 "        hrw_diagnose_automation_account_region: %s" % q(ACCOUNT_REGION),
+                 "        hrw_diagnose_workspace_region: %s" % q(WORKSPACE_REGION), "      hosts:"]
         for name, ip in self.hosts.items():
             lines += ["        %s:" % name, "          ansible_host: %s" % ip,
                       "          hrw_lab_fault: %s" % name,
                       "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed))]
             if "python3_hidden" in FAULTS[name].prereqs:  # /usr/bin/python3 is hidden on that host
                 lines.append("          ansible_python_interpreter: %s" % q(os.path.realpath(agent.PYTHON)))
+            lines += ["          %s: %s" % (key, q(value)) for key, value in FAULTS[name].host_vars]
         with open(self.inventory, "w") as f:
             f.write("\n".join(lines) + "\n")
 

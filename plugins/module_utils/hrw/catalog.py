@@ -38,6 +38,7 @@ GROUPS = (
     ("prerequisites", "Prerequisite Checks"),
     ("servicehealth", "VM Service Health Checks"),
     ("connectivity", "Connectivity Checks"),
+    ("registration", "Registration Checks"),
 )
 
 FINDING_KEYS = (

@@ -537,7 +537,8 @@ def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, reso
     processes = _guarded(errors, "processes", None, collect_processes, root, errors)
     logs = _guarded(errors, "logs", {"omsconfig": None}, collect_logs, root, errors, log_tail_bytes, max_matches)
     facts = {"host": host, "agent": agent, "worker": worker, "processes": processes, "logs": logs}
-    options = {"account": account or {}, "probe_endpoints": probe_endpoints, "probe_timeout": probe_timeout}
+    options = {"account": account or {}, "probe_endpoints": probe_endpoints, "probe_timeout": probe_timeout,
+               "cafile": cafile, "resolver": resolver, "clock": clock}
     for section, collector in _SECTIONS:
         facts[section] = _guarded(errors, section, None, collector, root, errors, facts, options)
     endpoints, endpoint_errors = _guarded(

@@ -30,10 +30,17 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "fact
 HEALTHY = os.path.join(FIXTURES, "linux_v1_healthy.json")
 
 
+# A recorded document is old by the time a test runs: stamp it with the time the tests
+# started, as the collector would, so the clock check compares it with a live controller time.
+_NOW = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def healthy_facts():
     """The recorded healthy Linux V1 host that the rule tests use too."""
     with open(HEALTHY) as f:
-        return json.load(f)
+        facts = json.load(f)
+    facts["host"]["utc_now"] = _NOW
+    return facts
 
 
 class FakeExecuteModule:
@@ -147,9 +154,11 @@ def test_result_shape_on_healthy_host():
 
     # a healthy public-cloud host: only the Government-only endpoints are skipped, and those
     # not-applicable skips stay out of the digest
-    non_passed = [f for f in result["findings"] if f["CheckResult"] != "Passed"]
+    # (the update log is only ever reported as Information)
+    non_passed = [f for f in result["findings"] if f["CheckResult"] != "Passed"
+                  and f["CheckResultMessageId"] != "Linux.UpdateLogCheck.Information"]
     assert {f["CheckResultMessageId"].split(".", 2)[-1] for f in non_passed} == {"Skipped.NotApplicable"}
-    assert result["digest"] == []
+    assert [line for line in result["digest"] if "Linux.UpdateLogCheck:" not in line] == []
 
     assert result["facts"] == facts
     diag = result["ansible_facts"]["hrw_diagnosis"]
@@ -507,3 +516,23 @@ def test_expectations_reach_rules_and_account_reaches_collector(canned_findings)
     context = canned_findings["context"]
     assert context["expected_workspace_id"] == "5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d"
     assert context["workspace_region"] == "westeurope"
+
+
+@pytest.mark.parametrize("field", ["automation_account_region", "workspace_region"])
+def test_unknown_region_fails_before_any_module_call_naming_field_and_valid_names(field):
+    plugin, fake = make_action({field: "Westeros North"})
+    with pytest.raises(AnsibleActionFail) as exc:
+        plugin.run(task_vars={})
+    text = str(exc.value)
+    assert field + " must be an Azure region name" in text
+    assert "'Westeros North'" in text
+    assert "westeurope" in text and "usgovvirginia" in text  # the valid names are listed
+    assert fake.calls == []
+
+
+def test_region_names_are_normalised(canned_findings):
+    plugin, fake = make_action({"automation_account_region": "East US 2", "workspace_region": "East-US"})
+    plugin.run(task_vars={})
+    assert fake.calls[0]["module_args"]["automation_account_region"] == "eastus2"
+    assert canned_findings["context"]["automation_account_region"] == "eastus2"
+    assert canned_findings["context"]["workspace_region"] == "eastus"

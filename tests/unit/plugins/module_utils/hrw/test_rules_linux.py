@@ -583,7 +583,9 @@ def test_cloud_detection_from_oms_endpoint_when_no_url_tld():
 # --------------------------------------------------------------------------- whole document
 
 def test_healthy_fixture_passes_everything_applicable():
-    findings = catalog.evaluate(facts(), catalog.select_rules(platform="linux"))
+    # the rules of this file (rules_linux.py); the issue 3 modules test the healthy host themselves
+    own = set(r.rule_id for r in rules_linux.RULES)
+    findings = [f for f in catalog.evaluate(facts(), catalog.select_rules(platform="linux")) if f["RuleId"] in own]
     bad = [(f["CheckResultMessageId"], f["CheckResultMessage"]) for f in findings
            if f["CheckResult"] not in ("Passed", "Skipped")]
     assert bad == []
