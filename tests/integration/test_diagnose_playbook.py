@@ -116,6 +116,8 @@ def test_healthy_host_passes_every_prerequisite_rule(lab, diagnosis):
     missing = diagnosis["results"]["python3_missing"]["findings"]
     [python3] = [f for f in missing if f["RuleId"] == "Linux.Python3Check"]
     assert python3["CheckResultMessageId"] == "Linux.Python3Check.Failed.Missing"
+
+
 def _finding(result, rule_id):
     [finding] = [f for f in result["findings"] if f["RuleId"] == rule_id]
     return finding
