@@ -37,7 +37,16 @@ LINUX_IDS = [
     "Linux.LogAnalyticsConnectivityCheck4",
 ]
 SERVICEHEALTH = LINUX_IDS[:4]
-CONNECTIVITY = LINUX_IDS[4:]
+# rules_linux.py, then rules_linux_network.py (catalog order)
+CONNECTIVITY = LINUX_IDS[4:] + [
+    "Linux.ProxyCheck",
+    "Linux.ImdsCheck",
+    "Linux.InternetConnectionCheck",
+    "Linux.UserWorkerJRDSConnectivityCheck",
+    "Linux.AccountAgentServiceConnectivityCheck",
+    "Linux.AccountJRDSConnectivityCheck",
+]
+PREREQUISITES = ["Linux.DmidecodeCheck"]
 
 
 @pytest.fixture
@@ -79,7 +88,7 @@ def test_all_rules_returns_a_copy():
 def test_rule_ids_and_group_ids_by_platform():
     assert catalog.rule_ids("linux")[:len(LINUX_IDS)] == LINUX_IDS
     assert not [i for i in catalog.rule_ids("windows") if i.startswith("Linux.")]
-    assert catalog.group_ids("linux") == ["servicehealth", "connectivity"]
+    assert set(catalog.group_ids("linux")) == {"prerequisites", "servicehealth", "connectivity"}
     assert set(catalog.group_ids()) >= {"servicehealth", "connectivity"}
 
 
@@ -116,10 +125,10 @@ def test_select_group_and_id_do_not_duplicate():
 def test_exclude_ids_and_groups():
     got = catalog.select_rules(exclude=["connectivity", "Linux.OMSConfigClassCheck"],
                                platform="linux")
-    assert ids(got) == SERVICEHEALTH[:3]
+    assert ids(got) == SERVICEHEALTH[:3] + PREREQUISITES
     got = catalog.select_rules(["connectivity"], exclude=["Linux.LogAnalyticsConnectivityCheck4"],
                                platform="linux")
-    assert ids(got) == CONNECTIVITY[:-1]
+    assert ids(got) == [i for i in CONNECTIVITY if i != "Linux.LogAnalyticsConnectivityCheck4"]
 
 
 def test_exclude_everything_is_empty_not_all():
@@ -325,8 +334,8 @@ def test_rule_rejects_bad_platform_and_generation():
 def test_summarize_counts(healthy):
     findings = catalog.evaluate(healthy, catalog.select_rules(platform="linux"))
     s = catalog.summarize(findings)
-    assert s == {"Passed": 8, "PassedWithWarning": 0, "Failed": 0, "Information": 0,
-                 "Skipped": 2, "total": 10}
+    assert s == {"Passed": 15, "PassedWithWarning": 0, "Failed": 0, "Information": 0,
+                 "Skipped": 2, "total": 17}
 
 
 def test_summarize_empty():

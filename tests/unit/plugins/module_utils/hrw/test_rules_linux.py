@@ -568,13 +568,13 @@ def test_healthy_fixture_passes_everything_applicable():
 def test_healthy_fixture_has_exactly_the_adr_top_level_keys():
     assert sorted(HEALTHY) == sorted([
         "schema", "platform", "collector", "host", "agent", "worker", "processes", "logs",
-        "endpoints", "endpoint_errors", "errors"])
+        "network", "endpoints", "endpoint_errors", "errors"])
     assert HEALTHY["schema"] == 1 and HEALTHY["platform"] == "linux"
     assert sorted(HEALTHY["agent"]["files"]) == sorted([
         OMSADMIN, OMSLOG, "/opt/microsoft/omsagent/bin/service_control"])
     for ep in HEALTHY["endpoints"]:
         assert sorted(ep) == sorted(["purpose", "index", "host", "port", "source", "dns",
-                                     "tcp", "tls", "elapsed_ms", "error_class"])
+                                     "tcp", "tls", "elapsed_ms", "error_class", "direct", "via_proxy"])
 
 
 @pytest.mark.parametrize("context", [None, {}, {"controller_utc": "2026-11-25T20:00:00Z"}])
