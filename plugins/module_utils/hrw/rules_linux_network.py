@@ -147,7 +147,7 @@ def check_proxy(facts, context):
     if not eps:
         return skipped("NotProbed", "Not checked: the endpoints were not probed through the proxy %s." % url,
                        arguments=[url], evidence=evidence)
-    paths = dict(("%s:%s" % (ep.get("host"), ep.get("port")),
+    paths = dict(("%s %s %s:%s" % (ep.get("purpose"), ep.get("index"), ep.get("host"), ep.get("port")),
                   {"via_proxy": _summary(ep.get("via_proxy")), "direct": _summary(ep.get("direct"))})
                  for ep in eps)
     evidence["paths"] = paths
