@@ -16,7 +16,8 @@ import sys
 import time
 import uuid
 
-from . import DEFAULT_STATE_DIR, REPO_ROOT, WORKSPACE_ID, agent, endpoint_ips, endpoints, host_ip
+from . import (ACCOUNT_ID, ACCOUNT_REGION, DEFAULT_STATE_DIR, PROXY_PORT, REPO_ROOT, WORKSPACE_ID, agent,
+               endpoint_ips, endpoints, host_ip)
 from .faults import FAULTS
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
@@ -185,8 +186,8 @@ class Lab:
         if os.path.exists(self.state_dir):
             self.down()  # leftovers of a killed run
         self.fault_names = names
-        busy = [a for a in [(ip, 22) for ip in self.hosts.values()] +
-                [(self.endpoints["ok"], 443), (self.endpoints["blackhole"], 443)] if a in listening()]
+        busy = [a for a in [(ip, 22) for ip in self.hosts.values()] + self._endpoint_sockets()
+                if a in listening()]
         if busy:
             raise LabError("address(es) already in use: %s (another lab? 'python -m tests.lab down --all', "
                            "or pick another --net)" % ", ".join("%s:%d" % a for a in busy))
@@ -229,7 +230,7 @@ class Lab:
                                        "--mount-proc", "--propagation", "private", HOSTINIT,
                                        self.state_dir, n, REPO_ROOT])
         want = {(ip, 22) for ip in self.hosts.values()}
-        want |= {(self.endpoints["ok"], 443), (self.endpoints["blackhole"], 443)}
+        want |= set(self._endpoint_sockets())
         deadline = time.monotonic() + timeout
         while not want <= listening():
             dead = [n for n, p in procs.items() if p.poll() is not None]
@@ -246,6 +247,11 @@ class Lab:
         self._write_inventory()
         log("lab up: %d hosts listening in %.1fs" % (len(names), time.monotonic() - t0))
         return self.inventory
+
+    def _endpoint_sockets(self):
+        """(ip, port) the endpoints process listens on: ok and blackhole servers, the two proxies."""
+        eps = self.endpoints
+        return [(eps["ok"], 443), (eps["blackhole"], 443), (eps["proxy"], PROXY_PORT), (eps["mitm"], PROXY_PORT)]
 
     def _spawn(self, name, argv):
         with open(os.path.join(self.logs_dir, name + ".log"), "ab") as out:
@@ -271,7 +277,8 @@ class Lab:
                 "omscloud_id": "4C4C-4544-0038-%s" % ident("cloud")[:4].upper(),
                 "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
-                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace}
+                "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
+                "proxy": fault.proxy, "account_records": fault.account_records}
         os.makedirs(hostdir, exist_ok=True)
         with open(os.path.join(hostdir, "host.json"), "w") as f:
             json.dump(spec, f, indent=1)
@@ -292,6 +299,9 @@ class Lab:
             lines += ["        %s:" % name, "          ansible_host: %s" % ip,
                       "          hrw_lab_fault: %s" % name,
                       "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed))]
+            if FAULTS[name].account_records:
+                lines += ["          hrw_diagnose_automation_account_id: %s" % q(ACCOUNT_ID),
+                          "          hrw_diagnose_automation_account_region: %s" % q(ACCOUNT_REGION)]
         with open(self.inventory, "w") as f:
             f.write("\n".join(lines) + "\n")
 
