@@ -476,7 +476,7 @@ def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=
 
     Every endpoint is probed directly and, when ``proxy`` (``{host, port, user, password}``,
     from ``linux_network``) is given, also through the proxy, all in one probe phase (one
-    shared deadline). Each endpoint gets ``direct`` and ``via_proxy`` (the two results, None
+    shared deadline); endpoints with the same host and port share one probe. Each endpoint gets ``direct`` and ``via_proxy`` (the two results, None
     when not probed that way); its top-level probe keys are those of the path the agent
     uses: through the proxy when one is configured, else direct.
 
@@ -487,14 +487,21 @@ def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=
     direct = [None] * len(derived)
     via_proxy = [None] * len(derived)
     if probe and derived:
-        jobs = [dict(endpoint) for endpoint in derived]
+        # one probe per distinct host:port (e.g. the system and the user worker share a JRDS)
+        unique = []
+        for endpoint in derived:
+            if (endpoint["host"], endpoint["port"]) not in unique:
+                unique.append((endpoint["host"], endpoint["port"]))
+        jobs = [{"host": host, "port": port} for host, port in unique]
         if proxy:
-            jobs += [dict(endpoint, proxy=proxy) for endpoint in derived]
+            jobs += [{"host": host, "port": port, "proxy": proxy} for host, port in unique]
         try:
             results = _probe_endpoints(jobs, timeout=probe_timeout, cafile=cafile, resolver=resolver, clock=clock)
-            direct = results[:len(derived)]
+            position = dict((key, number) for number, key in enumerate(unique))
+            numbers = [position[(endpoint["host"], endpoint["port"])] for endpoint in derived]
+            direct = [dict(results[number]) for number in numbers]
             if proxy:
-                via_proxy = results[len(derived):]
+                via_proxy = [dict(results[len(unique) + number]) for number in numbers]
         except Exception as exc:
             errors.append({"where": "endpoints", "error": _describe(exc)})
     endpoints = []

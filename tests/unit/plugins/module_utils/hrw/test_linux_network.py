@@ -312,3 +312,21 @@ def test_collect_without_proxy_probes_direct_only(host, lab_pki):
     for ep in doc["endpoints"]:
         assert ep["via_proxy"] is None
         assert ep["direct"]["error_class"] == ep["error_class"]
+
+
+def test_same_host_and_port_is_probed_once():
+    from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_facts import collect_endpoints
+    calls = []
+
+    def resolver(name, port):
+        calls.append((name, port))
+        return static_resolver({})(name, port)
+
+    facts = {"agent": {"workspace_id": None, "omsadmin": None},
+             "worker": {"system_worker_conf": {"worker-required": {"jrds_base_uri": "https://a.jrds.invalid"}},
+                        "user_worker_conf": {"worker-required": {"jrds_base_uri": "https://A.jrds.invalid/"}}}}
+    endpoints, _errors = collect_endpoints(facts, [], True, 2.0, resolver=resolver)
+    assert [(e["purpose"], e["host"]) for e in endpoints] == [
+        ("jrds", "a.jrds.invalid"), ("jrds_user", "a.jrds.invalid"), ("internet", "bing.com")]
+    assert sorted(calls) == [("a.jrds.invalid", 443), ("bing.com", 443)]
+    assert endpoints[0]["error_class"] == endpoints[1]["error_class"] == "dns"
