@@ -195,7 +195,8 @@ def collect_proxy(root, errors, options=None):
             host = "[%s]" % parsed["host"] if ":" in parsed["host"] else parsed["host"]
             proxy["url"] = "%s://%s%s:%s" % (parsed["scheme"], "%s@" % parsed["user"] if parsed["user"] else "",
                                              host, parsed["port"])
-        if parsed["error"] is None and isinstance(options, dict):
+        # An https:// proxy is reached over TLS (TLS in TLS): not probed through in this version.
+        if parsed["error"] is None and parsed["scheme"] == "http" and isinstance(options, dict):
             options["proxy"] = {"host": parsed["host"], "port": parsed["port"], "user": parsed["user"],
                                 "password": parsed["password"]}
         break

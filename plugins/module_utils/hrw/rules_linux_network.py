@@ -143,6 +143,11 @@ def check_proxy(facts, context):
             arguments=[proxy.get("path")], evidence=evidence,
             remediation=remediation(None, "sudo chown omsagent:omiusers %s && sudo chmod 640 %s"
                                     % (proxy.get("path"), proxy.get("path"))))
+    if proxy.get("scheme") == "https":
+        return information("HttpsProxyNotProbed",
+                           "The agent reaches its proxy %s over TLS (https://); the endpoints were not probed "
+                           "through it (only http:// proxies are), so the connectivity results are those of "
+                           "the direct path." % url, arguments=[url], evidence=evidence)
     eps = _proxy_results(facts)
     if not eps:
         return skipped("NotProbed", "Not checked: the endpoints were not probed through the proxy %s." % url,
@@ -249,7 +254,8 @@ RULES = [
           ids=("Linux.ProxyCheck.Passed", "Linux.ProxyCheck.Passed.Direct", "Linux.ProxyCheck.Failed.Invalid",
                "Linux.ProxyCheck.Failed.NotReadable", "Linux.ProxyCheck.Failed.ProxyUnreachable",
                "Linux.ProxyCheck.Failed.TlsInterception", "Linux.ProxyCheck.Failed.ConnectRejected",
-               "Linux.ProxyCheck.PassedWithWarning.SomeEndpoints", "Linux.ProxyCheck.Skipped.NotProbed")),
+               "Linux.ProxyCheck.PassedWithWarning.SomeEndpoints", "Linux.ProxyCheck.Skipped.NotProbed",
+               "Linux.ProxyCheck.Information.HttpsProxyNotProbed")),
     _rule("Linux.ImdsCheck", "Azure IMDS",
           "On an Azure VM, the instance metadata service (169.254.169.254) answers directly.",
           check_imds, "Route 169.254.169.254 directly (exclude it from any proxy and firewall rule); it "

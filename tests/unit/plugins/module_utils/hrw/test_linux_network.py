@@ -115,6 +115,15 @@ def test_proxy_with_credentials_never_returns_the_password(host):
                                 "password": "S3cret!pw"}
 
 
+def test_https_proxy_is_reported_but_not_handed_to_the_probes(host):
+    host.write(PROXY_CONF, "https://proxy.contoso.com", mode=0o640)
+    options = _options()
+    proxy = collect_network(host.root, [], {}, options)["proxy"]
+    assert proxy["configured"] is True and proxy["error"] is None
+    assert (proxy["scheme"], proxy["port"]) == ("https", 443)
+    assert "proxy" not in options
+
+
 def test_preferred_path_wins_over_conf(host):
     host.write(OLD_PROXY_CONF, "http://old-proxy:3128", mode=0o644)
     network = collect_network(host.root, [], {}, _options())

@@ -172,6 +172,15 @@ def test_some_endpoints_fail_through_a_working_proxy():
     assert mid(run("Linux.ProxyCheck", doc)) == "Linux.ProxyCheck.PassedWithWarning.SomeEndpoints"
 
 
+def test_https_proxy_is_not_probed_through():
+    doc = facts()
+    doc["network"]["proxy"].update(configured=True, path=PROXY_CONF, scheme="https", host="proxy", port=443,
+                                   url="https://proxy:443", omsagent_can_read=True)
+    finding = run("Linux.ProxyCheck", doc)
+    assert mid(finding) == "Linux.ProxyCheck.Information.HttpsProxyNotProbed"
+    assert "direct path" in finding["CheckResultMessage"]
+
+
 def test_proxy_not_probed():
     doc = with_proxy(_probe())
     for ep in doc["endpoints"]:
