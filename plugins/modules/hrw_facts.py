@@ -1383,10 +1383,144 @@ ansible_facts:
                       returned: always
         network:
           description:
-            - The agent's proxy, Azure VM detection and IMDS.
+            - The agent's proxy, Azure VM detection and IMDS (ADR 0001, C(network)).
           type: dict
           returned: always
-          contains: {}
+          contains:
+            proxy:
+              description:
+                - The agent's proxy from C(/etc/opt/microsoft/omsagent/proxy.conf) (preferred) or
+                  C(/etc/opt/microsoft/omsagent/conf/proxy.conf). The password is never returned.
+              type: dict
+              returned: always
+              contains:
+                configured:
+                  description: Whether a non-empty proxy.conf was read.
+                  type: bool
+                  returned: always
+                path:
+                  description: The proxy.conf that was read, or V(null) when none exists.
+                  type: str
+                  returned: always
+                  sample: /etc/opt/microsoft/omsagent/proxy.conf
+                files:
+                  description: Each candidate path -> C({exists, owner, group, mode}) (mode as 4 octal digits).
+                  type: dict
+                  returned: always
+                scheme:
+                  description: The protocol (C(http) when none is written), or V(null).
+                  type: str
+                  returned: always
+                  sample: http
+                host:
+                  description: The proxy host, lower-case, or V(null).
+                  type: str
+                  returned: always
+                  sample: proxy.contoso.com
+                port:
+                  description: The proxy port (80 for http, 443 for https when none is written), or V(null).
+                  type: int
+                  returned: always
+                  sample: 3128
+                user:
+                  description: The proxy user name, or V(null). The password is never returned.
+                  type: str
+                  returned: always
+                has_credentials:
+                  description: Whether proxy.conf holds a user (and password).
+                  type: bool
+                  returned: always
+                url:
+                  description: C(scheme://[user@]host:port), without the password, or V(null).
+                  type: str
+                  returned: always
+                  sample: http://proxy.contoso.com:3128
+                error:
+                  description: Why the setting is not usable (unparsable, empty, unreadable), or V(null).
+                  type: str
+                  returned: always
+                omsagent_can_read:
+                  description: Whether the omsagent user can read the proxy.conf read, from its owner, group
+                    and mode; V(null) when unknown.
+                  type: bool
+                  returned: always
+            azure_vm:
+              description: Azure VM detection from the DMI files (no dmidecode).
+              type: dict
+              returned: always
+              contains:
+                detected:
+                  description:
+                    - V(true) when C(/sys/class/dmi/id/chassis_asset_tag) is C(7783-7084-3265-9085-8269-3286-77),
+                      V(false) when it is something else, V(null) when it could not be read.
+                  type: bool
+                  returned: always
+                source:
+                  description: The file the decision comes from.
+                  type: str
+                  returned: always
+                chassis_asset_tag:
+                  description: The chassis asset tag, or V(null).
+                  type: str
+                  returned: always
+                sys_vendor:
+                  description: C(/sys/class/dmi/id/sys_vendor), or V(null).
+                  type: str
+                  returned: always
+                  sample: Microsoft Corporation
+                product_name:
+                  description: C(/sys/class/dmi/id/product_name), or V(null).
+                  type: str
+                  returned: always
+                  sample: Virtual Machine
+            imds:
+              description:
+                - The instance metadata service, asked directly (never through a proxy) with a bounded
+                  timeout, only on a detected Azure VM and only when probing is on.
+              type: dict
+              returned: always
+              contains:
+                probed:
+                  description: Whether a request was sent.
+                  type: bool
+                  returned: always
+                reason:
+                  description: Why not, when not probed (e.g. C(not an Azure VM)), else V(null).
+                  type: str
+                  returned: always
+                url:
+                  description: The URL asked, or V(null).
+                  type: str
+                  returned: always
+                ok:
+                  description: Whether it answered 200, or V(null) when not probed.
+                  type: bool
+                  returned: always
+                status:
+                  description: The HTTP status, or V(null).
+                  type: int
+                  returned: always
+                error:
+                  description: The error, or V(null).
+                  type: str
+                  returned: always
+                elapsed_ms:
+                  description: Time spent, or V(null).
+                  type: int
+                  returned: always
+            automation_account:
+              description: The O(automation_account_id) and O(automation_account_region) given, or V(null) each.
+              type: dict
+              returned: always
+              contains:
+                id:
+                  description: The Automation account id, or V(null).
+                  type: str
+                  returned: always
+                region:
+                  description: Its region, or V(null).
+                  type: str
+                  returned: always
         endpoints:
           description:
             - The endpoints the worker must reach and, when probed, what was seen.
@@ -1400,7 +1534,9 @@ ansible_facts:
           returned: always
           contains:
             purpose:
-              description: One of V(agentsvc), V(jrds), V(log_analytics).
+              description: One of V(agentsvc), V(jrds), V(log_analytics), V(jrds_user) (the user worker's
+                JRDS), V(account_agentsvc), V(account_jrds) (from the account id and region), V(internet)
+                (bing.com, Microsoft's internet check).
               type: str
               returned: always
               sample: agentsvc
@@ -1494,9 +1630,113 @@ ansible_facts:
             error_class:
               description:
                 - V(null) when TCP and TLS succeeded (or when not probed), else one of V(dns),
-                  V(refused), V(timeout), V(tls), V(other).
+                  V(refused), V(timeout), V(tls), V(proxy) (the proxy did not open the tunnel), V(other).
               type: str
               returned: always
+            direct:
+              description:
+                - The probe result of the direct path (C({dns, tcp, tls, elapsed_ms, error_class}) as
+                  above), or V(null) when not probed.
+                - The top-level probe keys are the path the agent uses, through its proxy when proxy.conf
+                  configures one, else direct.
+              type: dict
+              returned: always
+              contains: &probe_result
+                dns:
+                  description: As the endpoint's C(dns).
+                  type: dict
+                  returned: when the parent is not null
+                  contains:
+                    ok:
+                      description: Whether the name (of the proxy, through a proxy) resolved.
+                      type: bool
+                      returned: always
+                    addresses:
+                      description: The addresses.
+                      type: list
+                      elements: str
+                      returned: always
+                    error:
+                      description: The resolver error, or V(null).
+                      type: str
+                      returned: always
+                tcp:
+                  description: As the endpoint's C(tcp) (to the proxy, through a proxy).
+                  type: dict
+                  returned: when the parent is not null
+                  contains:
+                    ok:
+                      description: Whether a connection was established.
+                      type: bool
+                      returned: always
+                    error:
+                      description: The errors, or V(null).
+                      type: str
+                      returned: always
+                tls:
+                  description: As the endpoint's C(tls).
+                  type: dict
+                  returned: when the parent is not null
+                  contains:
+                    ok:
+                      description: Whether the handshake succeeded and the certificate verified.
+                      type: bool
+                      returned: always
+                    error:
+                      description: The TLS error, or V(null).
+                      type: str
+                      returned: always
+                    subject:
+                      description: Subject of the presented certificate, or V(null).
+                      type: str
+                      returned: always
+                    issuer:
+                      description: Issuer of the presented certificate (a TLS-intercepting proxy's own CA), or V(null).
+                      type: str
+                      returned: always
+                    not_after:
+                      description: End of validity of the presented certificate, or V(null).
+                      type: str
+                      returned: always
+                elapsed_ms:
+                  description: Time spent.
+                  type: int
+                  returned: when the parent is not null
+                error_class:
+                  description: As the endpoint's C(error_class).
+                  type: str
+                  returned: when the parent is not null
+                proxy:
+                  description: Through a proxy only, the CONNECT step (never the user or password).
+                  type: dict
+                  returned: in C(via_proxy)
+                  contains:
+                    host:
+                      description: The proxy host.
+                      type: str
+                      returned: always
+                    port:
+                      description: The proxy port.
+                      type: int
+                      returned: always
+                    ok:
+                      description: Whether the proxy opened the tunnel (2xx), or V(null) when not reached.
+                      type: bool
+                      returned: always
+                    status:
+                      description: The proxy's HTTP status to CONNECT, or V(null).
+                      type: int
+                      returned: always
+                    error:
+                      description: Why the tunnel was not opened, or V(null).
+                      type: str
+                      returned: always
+            via_proxy:
+              description: The probe result through the agent's proxy (HTTP CONNECT), or V(null) when no
+                proxy is configured or not probed. Same keys as C(direct), plus C(proxy).
+              type: dict
+              returned: always
+              contains: *probe_result
         endpoint_errors:
           description: Endpoints that could not be derived.
           type: list

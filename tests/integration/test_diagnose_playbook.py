@@ -162,3 +162,29 @@ def test_worker_faults_say_why_and_how_to_fix(lab, diagnosis, host, rule_id, mes
     assert finding["CheckResultMessageId"] == message_id
     assert finding["remediation"]["action"] == action
     assert finding["remediation"]["manual"]
+def test_proxy_and_account_faults_show_the_path_and_the_issuer(lab, diagnosis):
+    results = diagnosis["results"]
+    missing = [h for h in ("proxy_ok", "proxy_dead", "proxy_intercepting", "account_records") if h not in results]
+    if missing:
+        pytest.fail("lab has no %s host(s)" % ", ".join(missing))
+
+    def finding(host, rule_id):
+        [found] = [f for f in results[host]["findings"] if f["RuleId"] == rule_id]
+        return found
+
+    assert finding("proxy_ok", "Linux.ProxyCheck")["CheckResultMessageId"] == "Linux.ProxyCheck.Passed"
+    for ep in results["proxy_ok"]["facts"]["endpoints"]:
+        assert ep["via_proxy"]["error_class"] is None and ep["via_proxy"]["proxy"]["status"] == 200, ep
+        assert ep["direct"]["error_class"] == "refused", ep  # reachable only through the proxy
+    dead = finding("proxy_dead", "Linux.ProxyCheck")
+    assert dead["CheckResultMessageId"] == "Linux.ProxyCheck.Failed.ProxyUnreachable"
+    assert re.search(r"directly, without the proxy, \d of 6 endpoints work", dead["CheckResultMessage"])
+    mitm = finding("proxy_intercepting", "Linux.ProxyCheck")
+    assert mitm["CheckResultMessageId"] == "Linux.ProxyCheck.Failed.TlsInterception"
+    assert "CN=Lab Intercepting Proxy CA" in mitm["CheckResultMessage"]
+    for rule_id in ("Linux.AccountAgentServiceConnectivityCheck", "Linux.AccountJRDSConnectivityCheck"):
+        assert finding("account_records", rule_id)["CheckResult"] == "Passed"
+        assert finding("healthy", rule_id)["CheckResultMessageId"] == rule_id + ".Skipped.NotRequested"
+    for rule_id in ("Linux.ImdsCheck", "Linux.DmidecodeCheck"):  # the lab hosts are not Azure VMs
+        assert finding("healthy", rule_id)["CheckResult"] == "Information"
+    assert "Lab-Proxy-Pw1" not in json.dumps(results)  # proxy.conf's password is never reported

@@ -138,7 +138,7 @@ def test_endpoints_ok_refused_and_blackholed_behave_differently(lab):
     assert probe(lab, "endpoints_refused", agentsvc) == {"ok": False, "error": "ConnectionRefusedError"}
     assert probe(lab, "endpoints_blackholed", agentsvc) == {"ok": False, "error": "TimeoutError"}
     # A name the lab does not map fails on the host itself (no real DNS query).
-    assert probe(lab, "healthy", "bing.com") == {"ok": False, "error": "gaierror"}
+    assert probe(lab, "healthy", "www.example.com") == {"ok": False, "error": "gaierror"}
 
 
 def test_inventory_works_with_ansible(lab):

@@ -11,6 +11,7 @@ DEFAULT_STATE_DIR = os.path.join(REPO_ROOT, ".tmp", "lab")
 WORKSPACE_ID = "5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d"
 OTHER_WORKSPACE_ID = "5e1ab0c0-de00-4a1b-9c2d-0000000000ff"
 ACCOUNT_ID = "acc0c0de-0000-4b2c-8d3e-4f5a6b7c8d9e"     # the Automation account
+ACCOUNT_REGION = "westeurope"                           # its region (moniker we)
 WORKER_VERSION = "1.7.5.0"
 JRDS_BASE_URI = "https://we-jobruntimedata-prod-su1.azure-automation.net"
 REGISTRATION_ENDPOINT = "https://we-agentservice-prod-1.azure-automation.net/accounts/" + ACCOUNT_ID
@@ -27,5 +28,12 @@ def host_ip(net, index):
 
 
 def endpoint_ips(net):
-    """The three Azure endpoint addresses of lab network ``net`` (all in the root namespace)."""
-    return {"ok": "127.%d.2.1" % net, "refused": "127.%d.2.2" % net, "blackhole": "127.%d.2.3" % net}
+    """The Azure endpoint and proxy addresses of lab network ``net`` (all in the root namespace)."""
+    return {"ok": "127.%d.2.1" % net, "refused": "127.%d.2.2" % net, "blackhole": "127.%d.2.3" % net,
+            "proxy": "127.%d.2.4" % net, "mitm": "127.%d.2.5" % net}
+
+
+#: Port of the lab's HTTP proxies (a working CONNECT proxy and a TLS-intercepting one).
+PROXY_PORT = 3128
+#: Credentials in a proxied host's proxy.conf; both lab proxies require them (407 otherwise).
+PROXY_USER, PROXY_PASSWORD = "hrw-proxy", "Lab-Proxy-Pw1"

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 
-from . import ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, REGISTRATION_ENDPOINT, REPO_HOST, WORKER_VERSION, endpoint_ips
+from . import (ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, PROXY_PASSWORD, PROXY_PORT, PROXY_USER,
+               REGISTRATION_ENDPOINT, REPO_HOST, WORKER_VERSION, endpoint_ips)
 
 OMS_OPT = "/opt/microsoft/omsagent"
 AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
@@ -187,13 +188,20 @@ def prepare(hostdir, spec, ca_pem):
     azure = ips[spec["endpoints"]]
     reg_host = REGISTRATION_ENDPOINT.split("/")[2]
     names = ["%s.agentsvc.azure-automation.net" % ws, "%s.ods.opinsights.azure.com" % ws,
-             "%s.oms.opinsights.azure.com" % ws, JRDS_BASE_URI.split("/")[2], reg_host]
+             "%s.oms.opinsights.azure.com" % ws, JRDS_BASE_URI.split("/")[2], reg_host, "bing.com"]
+    if spec.get("account_records"):  # the account-specific records of the lab account's region (we)
+        names += ["%s.%s.we.azure-automation.net" % (ACCOUNT_ID, svc) for svc in ("agentsvc", "jrds")]
+    if spec.get("proxy") == "proxy":  # the Azure names are reachable only through the proxy
+        azure = ips["refused"]
     _write(os.path.join(etc, "hostname"), name + "\n")
     _write(os.path.join(etc, "hosts"), "127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost\n\n"
            "# lab: Azure endpoints -> %s (%s)\n%s" % (
                spec["ip"], name, azure, spec["endpoints"], "".join("%s\t%s\n" % (azure, n) for n in names))
            + "# lab: the apt repository -> %s\n%s\t%s\n" % (spec["repos"], ips[spec["repos"]], REPO_HOST))
     _prepare_system(hostdir, etc, spec)
+    if spec.get("proxy"):  # /etc/opt/microsoft/omsagent/proxy.conf, as omsadmin.sh -p writes it
+        _write(os.path.join(etc, "opt/microsoft/omsagent/proxy.conf"),
+               "http://%s:%s@%s:%d" % (PROXY_USER, PROXY_PASSWORD, ips[spec["proxy"]], PROXY_PORT), 0o640)
     # Nothing listens there, so a name not in /etc/hosts fails at once and never reaches real DNS.
     _write(os.path.join(etc, "resolv.conf"), "nameserver %s\noptions timeout:1 attempts:1\n" % ips["refused"])
     bundle = os.path.join(etc, "ssl/certs/ca-certificates.crt")
@@ -475,6 +483,8 @@ def boot(hostdir):
     _run("chown", "-R", "omsagent:omiusers", "/etc/opt/microsoft/omsagent/" + ws,
          "/var/opt/microsoft/omsagent/" + ws, "/var/opt/microsoft/omsconfig")
     _run("chmod", "-R", "g+rx", "/etc/opt/microsoft/omsagent/" + ws + "/certs")  # omsutil --initialize
+    if spec.get("proxy"):
+        _chown("omsagent:omiusers", 0o640, "/etc/opt/microsoft/omsagent/proxy.conf")
     _chown("nxautomation:omiusers", 0o770, "/var/opt/microsoft/omsagent/%s/run/automationworker" % ws,
            "/var/opt/microsoft/omsagent/%s/state/automationworker" % ws)
     _run("chown", "-R", "nxautomation:omiusers", "/home/nxautomation/state", "/home/nxautomation/run")

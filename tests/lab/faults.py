@@ -18,7 +18,12 @@ CONNECTIVITY = frozenset({
     "Linux.JRDSConnectivityCheck",
     "Linux.LogAnalyticsConnectivityCheck1",
     "Linux.LogAnalyticsConnectivityCheck2",
+    # issue 3 (network): Microsoft's internet check (bing.com) and the user worker's JRDS are
+    # mapped to the same address as the other Azure names
+    "Linux.InternetConnectionCheck",
+    "Linux.UserWorkerJRDSConnectivityCheck",
 })
+NETWORK = "official-troubleshooters.md#2 Linux.ProxyCheck; automation-network-configuration"
 
 # A realistic omsconfig.log error (shape taken from OMS-Agent-for-Linux issue #646).
 CLASS_MISSING_LINES = (
@@ -80,6 +85,13 @@ class Fault:
     clock_offset: str = None
     # A process of the host holds the dpkg frontend lock (fcntl), as a running apt would.
     dpkg_locked: bool = False
+    # proxy.conf of the agent points at this lab address ("proxy": the working CONNECT proxy,
+    # "mitm": the TLS-intercepting one, "refused": nothing listens); None = no proxy.conf.
+    # With "proxy" the Azure names resolve to the refused address: only the proxy path works.
+    proxy: str = None
+    # The inventory gives the Automation account id and region, and /etc/hosts maps the
+    # account-specific records <account>.{agentsvc,jrds}.we.azure-automation.net.
+    account_records: bool = False
 
     @property
     def hostname(self):
@@ -190,6 +202,17 @@ _ALL = [
           worker_changes=(("worker_log", WORKER_LOG_ERRORS),)),
 
     # --- issue 3: proxy, endpoints per cloud/region, IMDS (network)
+    Fault("proxy_ok", "The agent uses a working HTTP proxy (with credentials); the Azure names are "
+          "reachable only through it.", NETWORK, proxy="proxy"),
+    Fault("proxy_dead", "proxy.conf points at an address where nothing listens (the Azure names work "
+          "directly, but the agent uses its proxy).", NETWORK,
+          CONNECTIVITY | {"Linux.ProxyCheck"}, proxy="refused"),
+    Fault("proxy_intercepting", "proxy.conf points at a proxy that intercepts TLS with a certificate "
+          "from a CA the host does not trust.", SEED + "#event-4502; "
+          + NETWORK, CONNECTIVITY | {"Linux.ProxyCheck"}, proxy="mitm"),
+    Fault("account_records", "The Automation account id and region are given; the account-specific "
+          "records resolve and answer.", "official-troubleshooters.md#5-endpoints-all-tcp-443-outbound",
+          account_records=True),
 
 ]
 

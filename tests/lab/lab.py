@@ -16,8 +16,8 @@ import sys
 import time
 import uuid
 
-from . import (ACCOUNT_REGION, DEFAULT_STATE_DIR, REPO_ROOT, WORKSPACE_ID, WORKSPACE_REGION, agent, endpoint_ips,
-               endpoints, host_ip)
+from . import (ACCOUNT_ID, ACCOUNT_REGION, DEFAULT_STATE_DIR, PROXY_PORT, REPO_ROOT, WORKSPACE_ID, WORKSPACE_REGION,
+               agent, endpoint_ips, endpoints, host_ip)
 from .faults import FAULTS
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
@@ -186,8 +186,8 @@ class Lab:
         if os.path.exists(self.state_dir):
             self.down()  # leftovers of a killed run
         self.fault_names = names
-        busy = [a for a in [(ip, 22) for ip in self.hosts.values()] +
-                [(self.endpoints["ok"], 443), (self.endpoints["blackhole"], 443)] if a in listening()]
+        busy = [a for a in [(ip, 22) for ip in self.hosts.values()] + self._endpoint_sockets()
+                if a in listening()]
         if busy:
             raise LabError("address(es) already in use: %s (another lab? 'python -m tests.lab down --all', "
                            "or pick another --net)" % ", ".join("%s:%d" % a for a in busy))
@@ -230,7 +230,7 @@ class Lab:
                                        "--mount-proc", "--propagation", "private", HOSTINIT,
                                        self.state_dir, n, REPO_ROOT])
         want = {(ip, 22) for ip in self.hosts.values()}
-        want |= {(self.endpoints["ok"], 443), (self.endpoints["blackhole"], 443)}
+        want |= set(self._endpoint_sockets())
         deadline = time.monotonic() + timeout
         while not want <= listening():
             dead = [n for n, p in procs.items() if p.poll() is not None]
@@ -247,6 +247,11 @@ class Lab:
         self._write_inventory()
         log("lab up: %d hosts listening in %.1fs" % (len(names), time.monotonic() - t0))
         return self.inventory
+
+    def _endpoint_sockets(self):
+        """(ip, port) the endpoints process listens on: ok and blackhole servers, the two proxies."""
+        eps = self.endpoints
+        return [(eps["ok"], 443), (eps["blackhole"], 443), (eps["proxy"], PROXY_PORT), (eps["mitm"], PROXY_PORT)]
 
     def _spawn(self, name, argv):
         with open(os.path.join(self.logs_dir, name + ".log"), "ab") as out:
@@ -275,7 +280,8 @@ class Lab:
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
                 "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes),
                 "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus, "memory_kb": fault.memory_kb,
-                "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked}
+                "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked,
+                "proxy": fault.proxy, "account_records": fault.account_records}
         if fault.workspace:
             spec["workspace_id"] = fault.workspace
         os.makedirs(hostdir, exist_ok=True)
@@ -305,6 +311,9 @@ class Lab:
             if "python3_hidden" in FAULTS[name].prereqs:  # /usr/bin/python3 is hidden on that host
                 lines.append("          ansible_python_interpreter: %s" % q(os.path.realpath(agent.PYTHON)))
             lines += ["          %s: %s" % (key, q(value)) for key, value in FAULTS[name].host_vars]
+            if FAULTS[name].account_records:
+                lines += ["          hrw_diagnose_automation_account_id: %s" % q(ACCOUNT_ID),
+                          "          hrw_diagnose_automation_account_region: %s" % q(ACCOUNT_REGION)]
         with open(self.inventory, "w") as f:
             f.write("\n".join(lines) + "\n")
 

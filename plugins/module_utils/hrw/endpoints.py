@@ -24,6 +24,19 @@ Rules, in order of the returned list:
 
 The cloud (:func:`cloud_of`) is ``usgov`` when the host of ``URL_TLD`` (else ``OMS_ENDPOINT``)
 ends in ``.us``, ``china`` when it ends in ``.cn``, else ``public``.
+
+Added by issue 3 (after the three above, in this order):
+
+- ``jrds_user`` (one endpoint): the host of ``[worker-required] jrds_base_uri`` of the user
+  (DIY) ``worker.conf``; nothing (and no error) when there is no user worker.conf.
+- ``account_agentsvc`` and ``account_jrds`` (one each), only when the Automation account id
+  and region are given (``account``): ``<accountId>.agentsvc.<moniker>.azure-automation.<tld>``
+  and ``<accountId>.jrds.<moniker>.azure-automation.<tld>`` with the region moniker of
+  :data:`REGION_MONIKERS` (reference §5; ``tld`` is ``us`` for the US Government regions,
+  ``cn`` for China, ``de`` for Germany West Central, else ``net``). An unknown region or an
+  account id that is not a GUID gives an ``endpoint_errors`` entry naming it.
+- ``internet`` (one endpoint, only with ``internet=True``, as the collector asks):
+  ``bing.com:443``, the host of Microsoft's ``Linux.InternetConnectionCheck``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,7 +49,33 @@ from urllib.parse import urlsplit
 
 DEFAULT_PORT = 443
 
-PURPOSES = ("agentsvc", "jrds", "log_analytics")
+PURPOSES = ("agentsvc", "jrds", "log_analytics", "jrds_user", "account_agentsvc", "account_jrds", "internet")
+
+#: Microsoft's internet check host (Linux.InternetConnectionCheck).
+INTERNET_HOST = "bing.com"
+
+#: Region (lower-case, no spaces) -> (moniker, top-level domain) of the Automation records
+#: (reference §5, "Region monikers"): legacy and account-specific records, then
+#: account-specific records only.
+REGION_MONIKERS = {
+    "australiacentral": ("ac", "net"), "australiaeast": ("ae", "net"), "australiasoutheast": ("ase", "net"),
+    "canadacentral": ("cc", "net"), "centralindia": ("cid", "net"), "eastus2": ("eus2", "net"),
+    "japaneast": ("jpe", "net"), "northeurope": ("ne", "net"), "southcentralus": ("scus", "net"),
+    "southeastasia": ("sea", "net"), "switzerlandnorth": ("stzn", "net"), "uksouth": ("uks", "net"),
+    "westcentralus": ("wcus", "net"), "westeurope": ("we", "net"), "westus2": ("wus2", "net"),
+    "usgovvirginia": ("usge", "us"),
+    "southafricanorth": ("san", "net"), "eastasia": ("ea", "net"), "australiacentral2": ("cbr2", "net"),
+    "brazilsouth": ("brs", "net"), "brazilsoutheast": ("brse", "net"), "chinaeast2": ("sha2", "cn"),
+    "chinanorth": ("bjb", "cn"), "chinanorth2": ("bjs2", "cn"), "francecentral": ("fc", "net"),
+    "francesouth": ("mrs", "net"), "germanywestcentral": ("dewc", "de"), "southindia": ("ma", "net"),
+    "japanwest": ("jpw", "net"), "koreacentral": ("kc", "net"), "koreasouth": ("ps", "net"),
+    "norwayeast": ("noe", "net"), "norwaywest": ("now", "net"), "switzerlandwest": ("stzw", "net"),
+    "uaecentral": ("auh", "net"), "uaenorth": ("uaen", "net"), "ukwest": ("cw", "net"),
+    "centralus": ("cus", "net"), "eastus": ("eus", "net"), "northcentralus": ("ncus", "net"),
+    "westus": ("wus", "net"), "westus3": ("usw3", "net"), "usgovtexas": ("ussc", "us"),
+    "usgovarizona": ("phx", "us"),
+}
+_MONIKERS = dict((moniker, (moniker, tld)) for moniker, tld in REGION_MONIKERS.values())
 
 CLOUD_PUBLIC = "public"
 CLOUD_USGOV = "usgov"
@@ -199,17 +238,61 @@ def _log_analytics(ws, ws_error, cloud):
     return endpoints, errors
 
 
-def derive_endpoints(facts):
+def region_moniker(region):
+    """``(moniker, tld)`` of an Azure region name (``West Europe``, ``westeurope``) or of a
+    moniker itself (``we``); None when unknown."""
+    if not isinstance(region, str):
+        return None
+    key = "".join(region.split()).replace("-", "").lower()
+    return REGION_MONIKERS.get(key) or _MONIKERS.get(key)
+
+
+def _jrds_user(facts):
+    conf = _get(facts, "worker", "user_worker_conf")
+    if not isinstance(conf, dict):
+        return None, None
+    host, port = url_host_port(_get(conf, "worker-required", "jrds_base_uri"))
+    if not host:
+        return None, _error("jrds_user", "no jrds_base_uri in the user worker.conf")
+    return _endpoint("jrds_user", 1, host, port, "user worker.conf [worker-required] jrds_base_uri"), None
+
+
+def _account(account):
+    """Account-specific endpoints from ``{id, region}``; nothing when either is not given."""
+    account = account if isinstance(account, dict) else {}
+    account_id, region = account.get("id"), account.get("region")
+    if not account_id or not region:
+        return [], []
+    purposes = ("account_agentsvc", "account_jrds")
+    if not is_guid(account_id):
+        reason = "the Automation account id is not a GUID: %r" % (account_id,)
+        return [], [_error(p, reason) for p in purposes]
+    known = region_moniker(region)
+    if known is None:
+        reason = "unknown Automation account region %r (no region moniker for it)" % (region,)
+        return [], [_error(p, reason) for p in purposes]
+    moniker, tld = known
+    source = "automation account %s (region %s, moniker %s)" % (account_id.lower(), region, moniker)
+    endpoints = [
+        _endpoint(purpose, 1, "%s.%s.%s.azure-automation.%s" % (account_id.lower(), service, moniker, tld),
+                  DEFAULT_PORT, source)
+        for purpose, service in zip(purposes, ("agentsvc", "jrds"))]
+    return endpoints, []
+
+
+def derive_endpoints(facts, account=None, internet=False):
     """Derive the endpoints a V1 Linux worker must reach from a (partial) facts document.
 
     Reads only ``agent.omsadmin``, ``agent.workspace_id``, ``worker.system_worker_conf`` and
     ``worker.user_worker_conf``; any of them may be missing or None.
 
     :param facts: a facts document (schema 1) or the part of it collected so far.
+    :param account: ``{"id": <Automation account id>, "region": <its region>}`` or None.
+    :param internet: add Microsoft's internet check host (``internet``, bing.com:443); the
+        collector does, so the rule ``Linux.InternetConnectionCheck`` has a probe to read.
     :returns: ``(endpoints, endpoint_errors)`` where ``endpoints`` is a list of
-        ``{purpose, index, host, port, source}`` (purpose ``agentsvc`` | ``jrds`` |
-        ``log_analytics``, index 1..n within a purpose, host lower-case, port int) in the order
-        agentsvc, jrds, log_analytics; and ``endpoint_errors`` is a list of
+        ``{purpose, index, host, port, source}`` (purpose one of :data:`PURPOSES`, index 1..n
+        within a purpose, host lower-case, port int) in the order of :data:`PURPOSES`; and ``endpoint_errors`` is a list of
         ``{purpose, reason}`` for each endpoint that could not be derived.
     """
     endpoints = []
@@ -232,4 +315,17 @@ def derive_endpoints(facts):
     la_endpoints, la_errors = _log_analytics(ws, ws_error, cloud)
     endpoints.extend(la_endpoints)
     errors.extend(la_errors)
+
+    endpoint, error = _jrds_user(facts)
+    if endpoint:
+        endpoints.append(endpoint)
+    if error:
+        errors.append(error)
+
+    account_endpoints, account_errors = _account(account)
+    endpoints.extend(account_endpoints)
+    errors.extend(account_errors)
+
+    if internet:
+        endpoints.append(_endpoint("internet", 1, INTERNET_HOST, DEFAULT_PORT, "Microsoft's internet check"))
     return endpoints, errors

@@ -470,23 +470,48 @@ def collect_logs(root="/", errors=None, tail_bytes=LOG_TAIL_BYTES, max_matches=M
 _NOT_PROBED = {"dns": None, "tcp": None, "tls": None, "elapsed_ms": None, "error_class": None}
 
 
-def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=None, resolver=None, clock=None):
+def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=None, resolver=None, clock=None,
+                      account=None, proxy=None):
     """Derive the endpoints from ``facts`` (``endpoints.derive_endpoints``) and probe them.
+
+    Every endpoint is probed directly and, when ``proxy`` (``{host, port, user, password}``,
+    from ``linux_network``) is given, also through the proxy, all in one probe phase (one
+    shared deadline); endpoints with the same host and port share one probe. Each endpoint gets ``direct`` and ``via_proxy`` (the two results, None
+    when not probed that way); its top-level probe keys are those of the path the agent
+    uses: through the proxy when one is configured, else direct.
 
     :returns: ``(endpoints, endpoint_errors)``; without ``probe`` the probe keys are None.
     """
     errors = errors if errors is not None else []
-    derived, endpoint_errors = derive_endpoints(facts)
-    results = [dict(_NOT_PROBED) for _endpoint in derived]
+    derived, endpoint_errors = derive_endpoints(facts, account, internet=True)
+    direct = [None] * len(derived)
+    via_proxy = [None] * len(derived)
     if probe and derived:
+        # one probe per distinct host:port (e.g. the system and the user worker share a JRDS)
+        unique = []
+        for endpoint in derived:
+            if (endpoint["host"], endpoint["port"]) not in unique:
+                unique.append((endpoint["host"], endpoint["port"]))
+        jobs = [{"host": host, "port": port} for host, port in unique]
+        if proxy:
+            jobs += [{"host": host, "port": port, "proxy": proxy} for host, port in unique]
         try:
-            results = _probe_endpoints(derived, timeout=probe_timeout, cafile=cafile, resolver=resolver, clock=clock)
+            results = _probe_endpoints(jobs, timeout=probe_timeout, cafile=cafile, resolver=resolver, clock=clock)
+            position = dict((key, number) for number, key in enumerate(unique))
+            numbers = [position[(endpoint["host"], endpoint["port"])] for endpoint in derived]
+            direct = [dict(results[number]) for number in numbers]
+            if proxy:
+                via_proxy = [dict(results[len(unique) + number]) for number in numbers]
         except Exception as exc:
             errors.append({"where": "endpoints", "error": _describe(exc)})
     endpoints = []
-    for endpoint, result in zip(derived, results):
+    for endpoint, result, tunnelled in zip(derived, direct, via_proxy):
         merged = dict(endpoint)
-        merged.update(result)
+        merged.update(_NOT_PROBED)
+        merged.update((tunnelled if proxy else result) or {})
+        merged.pop("proxy", None)
+        merged["direct"] = result
+        merged["via_proxy"] = tunnelled
         endpoints.append(merged)
     return endpoints, endpoint_errors
 
@@ -543,7 +568,7 @@ def collect(root="/", probe_timeout=3.0, probe_endpoints=True, cafile=None, reso
         facts[section] = _guarded(errors, section, None, collector, root, errors, facts, options)
     endpoints, endpoint_errors = _guarded(
         errors, "endpoints", ([], []), collect_endpoints, facts, errors, probe_endpoints, probe_timeout, cafile,
-        resolver, clock)
+        resolver, clock, options["account"], options.get("proxy"))
     return {
         "schema": SCHEMA,
         "platform": "linux",

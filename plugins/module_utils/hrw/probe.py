@@ -23,13 +23,22 @@ A result is ``{dns, tcp, tls, elapsed_ms, error_class}`` (ADR 0001):
   as its own issuer) and ``error`` carries the verification error;
 - ``elapsed_ms``: time spent on this endpoint;
 - ``error_class``: None when TCP and TLS succeeded, else ``dns`` | ``refused`` | ``timeout``
-  | ``tls`` | ``other``.
+  | ``tls`` | ``proxy`` | ``other``.
+
+Through an HTTP proxy (an endpoint dict with a ``proxy`` key ``{host, port, user, password}``):
+``dns`` and ``tcp`` are those of the *proxy* (the proxy resolves the endpoint's name), then an
+HTTP ``CONNECT host:port`` (with ``Proxy-Authorization: Basic`` when ``user`` is set) opens the
+tunnel the TLS handshake runs through. The result gets a ``proxy`` key
+``{host, port, ok, status, error}`` (never the user or password); a CONNECT the proxy answers
+with a non-2xx status (407, 403, 502, ...) or not at all is ``error_class: proxy`` (``timeout``
+when it did not answer in time). Credentials are never put in an error text.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import concurrent.futures
 import errno
 import math
@@ -38,7 +47,10 @@ import ssl
 import threading
 import time
 
-ERROR_CLASSES = ("dns", "refused", "timeout", "tls", "other")
+ERROR_CLASSES = ("dns", "refused", "timeout", "tls", "proxy", "other")
+
+#: At most this many bytes of a proxy's answer to CONNECT are read.
+_MAX_CONNECT_REPLY = 65536
 
 #: At most this many resolved addresses are tried for one endpoint.
 MAX_ADDRESSES = 4
@@ -237,9 +249,10 @@ def _empty_tls():
 class _Probe(object):
     """One endpoint's probe, run in its own thread; ``abandon()`` snapshots it at the deadline."""
 
-    def __init__(self, host, port, deadline, options):
+    def __init__(self, host, port, deadline, options, proxy=None):
         self.host = host
         self.port = port
+        self.proxy = proxy
         self.deadline = deadline
         self.options = options
         self.future = concurrent.futures.Future()
@@ -248,6 +261,9 @@ class _Probe(object):
         self._stage = "dns"
         self._start = None
         self._result = {"dns": None, "tcp": None, "tls": None, "elapsed_ms": None, "error_class": None}
+        if proxy:
+            self._result["proxy"] = {"host": proxy.get("host"), "port": proxy.get("port"), "ok": None,
+                                     "status": None, "error": None}
 
     # -- state shared with the waiting thread
 
@@ -288,6 +304,8 @@ class _Probe(object):
             result["dns"] = {"ok": False, "addresses": [], "error": message}
         elif stage == "tcp":
             result["tcp"] = {"ok": False, "error": message}
+        elif stage == "proxy":
+            result["proxy"] = dict(result.get("proxy") or {}, ok=False, error="CONNECT " + message)
         elif stage == "tls":
             tls = _empty_tls()
             tls["error"] = message
@@ -313,6 +331,8 @@ class _Probe(object):
                 self._set("dns", {"ok": False, "addresses": [], "error": message})
             elif stage == "tcp":
                 self._set("tcp", {"ok": False, "error": message})
+            elif stage == "proxy":
+                self._set("proxy", dict(self._result.get("proxy") or {}, ok=False, error=message))
             elif stage == "tls":
                 tls = _empty_tls()
                 tls["error"] = message
@@ -324,8 +344,9 @@ class _Probe(object):
         clock = self.options["clock"]
         self._start = clock()
         resolver = self.options["resolver"]
+        name, number = (self.proxy["host"], int(self.proxy["port"])) if self.proxy else (self.host, self.port)
         try:
-            infos = list(resolver(self.host, self.port))
+            infos = list(resolver(name, number))
         except _TIMEOUT_ERRORS as exc:
             self._set("dns", {"ok": False, "addresses": [], "error": _describe(exc)})
             return self._finish("timeout")
@@ -341,18 +362,71 @@ class _Probe(object):
             if len(candidates) < MAX_ADDRESSES and all(c[4] != sockaddr for c in candidates):
                 candidates.append(info)
         if not candidates:
-            self._set("dns", {"ok": False, "addresses": [], "error": "no address for %s" % self.host})
+            self._set("dns", {"ok": False, "addresses": [], "error": "no address for %s" % name})
             return self._finish("dns")
         self._set("dns", {"ok": True, "addresses": addresses, "error": None}, stage="tcp")
 
         sock, connected_info, tcp_class = self._connect(candidates)
         if sock is None:
             return self._finish(tcp_class)
-        self._stage_to("tls")
         try:
+            if self.proxy:
+                self._stage_to("proxy")
+                proxy_class = self._tunnel(sock)
+                if proxy_class is not None:
+                    return self._finish(proxy_class)
+            self._stage_to("tls")
             return self._handshake(sock, connected_info)
         finally:
             sock.close()
+
+    def _connect_request(self):
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        target = "%s:%d" % (host, self.port)
+        lines = ["CONNECT %s HTTP/1.1" % target, "Host: %s" % target]
+        user = self.proxy.get("user")
+        if user is not None:
+            secret = "%s:%s" % (user, self.proxy.get("password") or "")
+            lines.append("Proxy-Authorization: Basic %s" % base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+    def _open_tunnel(self, sock):
+        """Send CONNECT on ``sock`` and read the proxy's answer: ``(status or None, error or None)``."""
+        sock.settimeout(max(self._remaining(), 0.001))
+        sock.sendall(self._connect_request())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return None, "the proxy closed the connection without answering CONNECT"
+            data += chunk
+            if len(data) > _MAX_CONNECT_REPLY:
+                return None, "the proxy's answer to CONNECT is longer than %d bytes" % _MAX_CONNECT_REPLY
+        status_line = data.split(b"\r\n", 1)[0].decode("latin-1")[:200]
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+            return None, "not an HTTP answer to CONNECT: %r" % status_line
+        status = int(parts[1])
+        if not 200 <= status < 300:
+            return status, "the proxy answered CONNECT with %s" % status_line
+        return status, None
+
+    def _tunnel(self, sock):
+        """CONNECT through the proxy; records ``proxy``; returns an error class or None."""
+        proxy = dict(self._result.get("proxy") or {})
+        try:
+            status, error = self._open_tunnel(sock)
+        except _TIMEOUT_ERRORS as exc:
+            proxy.update(ok=False, error="CONNECT %s" % _describe(exc))
+            self._set("proxy", proxy)
+            return "timeout"
+        except OSError as exc:
+            proxy.update(ok=False, error="CONNECT %s" % _describe(exc))
+            self._set("proxy", proxy)
+            return "proxy"
+        proxy.update(ok=error is None, status=status, error=error)
+        self._set("proxy", proxy)
+        return None if error is None else "proxy"
 
     def _connect(self, candidates):
         factory = self.options["socket_factory"]
@@ -431,6 +505,8 @@ class _Probe(object):
             sock = self.options["socket_factory"](family, socktype or socket.SOCK_STREAM, proto)
             sock.settimeout(remaining)
             sock.connect(sockaddr)
+            if self.proxy and self._open_tunnel(sock)[1] is not None:
+                return {}
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -451,8 +527,9 @@ class _Probe(object):
 def probe_endpoints(endpoints, timeout=3.0, cafile=None, resolver=None, clock=None, socket_factory=None):
     """Probe endpoints concurrently; the whole call takes about ``timeout`` seconds at most.
 
-    :param endpoints: iterable of dicts with at least ``host`` and ``port`` (extra keys, e.g.
-        ``purpose``/``index``/``source`` from ``endpoints.derive_endpoints``, are ignored).
+    :param endpoints: iterable of dicts with at least ``host`` and ``port`` and optionally
+        ``proxy`` (``{host, port, user, password}``: probe through that HTTP proxy with CONNECT);
+        other keys (e.g. ``purpose``/``index``/``source``) are ignored.
     :param timeout: seconds (> 0) shared by DNS, TCP and TLS of every endpoint.
     :param cafile: CA bundle for verification instead of the system store (tests).
     :param resolver: ``resolver(host, port)`` returning getaddrinfo-style 5-tuples (tests:
@@ -478,7 +555,7 @@ def probe_endpoints(endpoints, timeout=3.0, cafile=None, resolver=None, clock=No
     deadline = clock() + timeout
     probes = []
     for number, endpoint in enumerate(endpoints):
-        probe = _Probe(endpoint["host"], int(endpoint["port"]), deadline, options)
+        probe = _Probe(endpoint["host"], int(endpoint["port"]), deadline, options, endpoint.get("proxy"))
         thread = threading.Thread(target=probe.run, name="hrw-probe-%d" % number)
         thread.daemon = True  # a resolver stuck past the deadline must not delay exit
         probes.append(probe)

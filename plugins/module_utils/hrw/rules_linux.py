@@ -328,6 +328,7 @@ _ERROR_REASONS = {
     "refused": "Refused",
     "timeout": "Timeout",
     "tls": "Tls",
+    "proxy": "Proxy",
     "other": "Other",
 }
 
@@ -335,6 +336,10 @@ _PURPOSE_TEXT = {
     "agentsvc": "Automation agent service",
     "jrds": "Automation job runtime data service (JRDS)",
     "log_analytics": "Log Analytics",
+    "jrds_user": "user (DIY) worker's JRDS",
+    "account_agentsvc": "Automation account's agent service",
+    "account_jrds": "Automation account's JRDS",
+    "internet": "internet check (Microsoft's)",
 }
 
 
@@ -385,6 +390,29 @@ def _error_class(ep):
     return "other"
 
 
+def _path_works(result):
+    """True/False whether a probe result (``direct``/``via_proxy``) got TCP and TLS through; None if unknown."""
+    if not isinstance(result, dict) or _dict(result.get("tcp")).get("ok") is None and result.get("error_class") is None:
+        return None
+    return result.get("error_class") is None and _dict(result.get("tls")).get("ok") is True
+
+
+def _agent_path(ep):
+    """Which path the endpoint's top-level result is (ADR 0001): 'proxy' or 'direct'."""
+    return "proxy" if isinstance(ep.get("via_proxy"), dict) else "direct"
+
+
+def _other_path_text(ep):
+    """For a failure through the proxy: say whether the direct path works (and vice versa)."""
+    if _agent_path(ep) != "proxy":
+        return ""
+    direct = _path_works(ep.get("direct"))
+    if direct is None:
+        return " (probed through the agent's proxy; the direct path was not probed)"
+    return (" (probed through the agent's proxy; directly, without the proxy, it %s)"
+            % ("works" if direct else "fails too (%s)" % _dict(ep.get("direct")).get("error_class")))
+
+
 def _failure_message(cls, ep, what):
     host = ep.get("host")
     port = ep.get("port", 443)
@@ -402,6 +430,10 @@ def _failure_message(cls, ep, what):
         return ("The connection to the %s endpoint %s:%s timed out after %s ms: %s. A "
                 "firewall is probably dropping outbound TCP %s."
                 % (what, host, port, ep.get("elapsed_ms"), tcp.get("error") or "timeout", port))
+    if cls == "proxy":
+        proxy = _dict(ep.get("proxy")) or _dict(_dict(ep.get("via_proxy")).get("proxy"))
+        return ("The proxy %s:%s did not open a tunnel to the %s endpoint %s:%s: %s."
+                % (proxy.get("host"), proxy.get("port"), what, host, port, proxy.get("error") or "refused"))
     if cls == "tls":
         return ("The %s endpoint %s:%s accepts TCP but the TLS handshake or certificate "
                 "verification fails: %s. A proxy or firewall doing TLS inspection, or a "
@@ -453,7 +485,7 @@ def _connectivity_check(purpose, index):
                 evidence={"endpoints": _dict(facts).get("endpoints")})
 
         host = ep.get("host")
-        evidence = {"endpoint": ep}
+        evidence = {"endpoint": ep, "path": _agent_path(ep)}
         tcp = ep.get("tcp")
         dns_failed = _dict(ep.get("dns")).get("ok") is False
         no_result = not isinstance(tcp, dict) or tcp.get("ok") is None
@@ -466,9 +498,10 @@ def _connectivity_check(purpose, index):
         tcp = _dict(tcp)
         if tcp.get("ok") is True and isinstance(tls, dict) and tls.get("ok") is True \
                 and ep.get("error_class") is None:
-            return passed("The %s endpoint %s:%s is reachable and its TLS certificate "
+            return passed("The %s endpoint %s:%s is reachable %sand its TLS certificate "
                           "verifies (%s ms)." % (what, host, ep.get("port", 443),
-                                                 ep.get("elapsed_ms")),
+                                                 "through the agent's proxy " if _agent_path(ep) == "proxy"
+                                                 else "", ep.get("elapsed_ms")),
                           arguments=[host], evidence=evidence)
         if tcp.get("ok") is True and not isinstance(tls, dict) and ep.get("error_class") is None:
             return information(
@@ -479,7 +512,7 @@ def _connectivity_check(purpose, index):
         cls = _error_class(ep)
         return failed(
             _ERROR_REASONS[cls],
-            _failure_message(cls, ep, what),
+            _failure_message(cls, ep, what) + _other_path_text(ep),
             arguments=[host], evidence=evidence,
             remediation=remediation(
                 None,

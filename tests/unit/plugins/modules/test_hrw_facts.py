@@ -88,7 +88,7 @@ def test_defaults(calls, capsys):
     assert facts["host"]["hostname"] == "hrw-healthy"
     assert facts["agent"]["workspace_id"] == fake_host.WS
     assert [p["role"] for p in facts["processes"]] == ["omsagent", "manager", "system_worker", "user_worker"]
-    assert [e["error_class"] for e in facts["endpoints"]] == ["dns"] * 4
+    assert [e["error_class"] for e in facts["endpoints"]] == ["dns"] * 6
     assert facts["errors"] == []
 
 

@@ -363,3 +363,22 @@ def test_every_rule_and_group_is_documented():
     for gid, gname in catalog.GROUPS:
         if gid in catalog.group_ids():
             assert "`%s`" % gid in doc and gname in doc
+
+
+# Every rule of Microsoft's UM_Linux_Troubleshooter_Offline.py (reference §2), by its id.
+OFFICIAL_LINUX_IDS = [
+    "Linux.OperatingSystemCheck", "Linux.DmidecodeCheck", "Linux.OMSAgentInstallCheck",
+    "Linux.OMSAgentStatusCheck", "Linux.MultiHomingCheck", "Linux.HybridWorkerPackgeCheck",
+    "Linux.HybridWorkerStatusCheck", "Linux.ProxyCheck", "Linux.ImdsCheck",
+    "Linux.InternetConnectionCheck", "Linux.AgentServiceConnectivityCheck",
+    "Linux.JRDSConnectivityCheck", "Linux.LogAnalyticsConnectivityCheck1",
+    "Linux.LogAnalyticsConnectivityCheck2", "Linux.LogAnalyticsConnectivityCheck3",
+    "Linux.LogAnalyticsConnectivityCheck4", "Linux.ReposAccessCheck",
+]
+
+
+def test_every_official_linux_rule_has_a_rule_of_the_same_id():
+    assert [i for i in OFFICIAL_LINUX_IDS if i not in catalog.rule_ids("linux")] == []
+    with open(DOC) as f:
+        coverage = f.read().split("## Microsoft's Linux troubleshooter: coverage", 1)[1]
+    assert [i for i in OFFICIAL_LINUX_IDS if "`%s`" % i not in coverage and i[-1] not in "234"] == []

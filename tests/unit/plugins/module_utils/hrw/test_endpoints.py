@@ -9,6 +9,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.endpoints imp
     cloud_of,
     derive_endpoints,
     is_guid,
+    region_moniker,
     url_host_port,
 )
 
@@ -77,6 +78,7 @@ def test_china_cloud():
         ("jrds", 1, "c1d2e3f4-0000-4111-8222-933344455566.jrds.eus2.azure-automation.net", 443),
         ("log_analytics", 1, "%s.ods.opinsights.azure.cn" % WS, 443),
         ("log_analytics", 2, "%s.oms.opinsights.azure.cn" % WS, 443),
+        ("jrds_user", 1, "c1d2e3f4-0000-4111-8222-933344455566.jrds.eus2.azure-automation.net", 443),
     ]
     assert endpoints[1]["source"] == "user worker.conf [worker-required] jrds_base_uri"
 
@@ -169,7 +171,8 @@ def test_no_jrds_base_uri():
                                                user={"metadata": {"worker_type": "diy"}}))
     assert [e["purpose"] for e in endpoints] == ["agentsvc", "log_analytics", "log_analytics"]
     assert errors == [{"purpose": "jrds",
-                       "reason": "no jrds_base_uri in worker.conf (system worker.conf, user worker.conf)"}]
+                       "reason": "no jrds_base_uri in worker.conf (system worker.conf, user worker.conf)"},
+                      {"purpose": "jrds_user", "reason": "no jrds_base_uri in the user worker.conf"}]
 
 
 def test_jrds_falls_back_to_user_conf_and_keeps_explicit_port():
@@ -202,3 +205,76 @@ def test_url_host_port(value, expected):
 def test_is_guid():
     assert is_guid(WS) and is_guid(WS.upper())
     assert not is_guid("0b4a1a9e5c554d0b9f1a2f4d8c1e7a11") and not is_guid(None)
+
+
+# --------------------------------------------------------------------------- issue 3: network
+
+ACCOUNT = "B2D4E6F8-1A3C-4E5F-9A7B-2C4D6E8F0A1B"
+
+
+def test_user_worker_jrds_is_its_own_endpoint():
+    endpoints, errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS), user=conf(USER_JRDS)))
+    assert errors == []
+    assert [e for e in hosts(endpoints) if e[0].startswith("jrds")] == [
+        ("jrds", 1, "eus2-jobruntimedata-prod-su1.azure-automation.net", 443),
+        ("jrds_user", 1, "c1d2e3f4-0000-4111-8222-933344455566.jrds.eus2.azure-automation.net", 443),
+    ]
+
+
+def test_no_user_worker_gives_no_jrds_user_and_no_error():
+    endpoints, errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)))
+    assert "jrds_user" not in [e["purpose"] for e in endpoints]
+    assert errors == []
+
+
+@pytest.mark.parametrize("region, moniker, tld", [
+    ("westeurope", "we", "net"),
+    ("West Europe", "we", "net"),
+    ("we", "we", "net"),
+    ("eastus", "eus", "net"),
+    ("usgovarizona", "phx", "us"),
+    ("usgovvirginia", "usge", "us"),
+    ("chinaeast2", "sha2", "cn"),
+    ("germanywestcentral", "dewc", "de"),
+    ("switzerlandnorth", "stzn", "net"),
+])
+def test_account_specific_records(region, moniker, tld):
+    endpoints, errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)),
+                                         account={"id": ACCOUNT, "region": region})
+    assert errors == []
+    account = ACCOUNT.lower()
+    assert [e for e in hosts(endpoints) if e[0].startswith("account_")] == [
+        ("account_agentsvc", 1, "%s.agentsvc.%s.azure-automation.%s" % (account, moniker, tld), 443),
+        ("account_jrds", 1, "%s.jrds.%s.azure-automation.%s" % (account, moniker, tld), 443),
+    ]
+
+
+def test_region_moniker_table():
+    assert region_moniker("Japan West") == ("jpw", "net")
+    assert region_moniker("mars") is None
+    assert region_moniker(None) is None
+
+
+@pytest.mark.parametrize("account, reason", [
+    ({"id": ACCOUNT, "region": "marsnorth"}, "unknown Automation account region 'marsnorth'"),
+    ({"id": "not-a-guid", "region": "westeurope"}, "the Automation account id is not a GUID: 'not-a-guid'"),
+])
+def test_account_errors_name_the_bad_value(account, reason):
+    endpoints, errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)), account=account)
+    assert not [e for e in endpoints if e["purpose"].startswith("account_")]
+    assert [e["purpose"] for e in errors] == ["account_agentsvc", "account_jrds"]
+    assert all(e["reason"].startswith(reason) for e in errors)
+
+
+@pytest.mark.parametrize("account", [None, {}, {"id": ACCOUNT, "region": None}, {"id": None, "region": "we"}])
+def test_account_not_given_gives_nothing(account):
+    endpoints, errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)), account=account)
+    assert not [e for e in endpoints if e["purpose"].startswith("account_")]
+    assert errors == []
+
+
+def test_internet_check_only_when_asked():
+    endpoints, _errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)))
+    assert "internet" not in [e["purpose"] for e in endpoints]
+    endpoints, _errors = derive_endpoints(facts({"WORKSPACE_ID": WS}, system=conf(JRDS)), internet=True)
+    assert hosts(endpoints)[-1] == ("internet", 1, "bing.com", 443)

@@ -191,12 +191,17 @@ def test_healthy_document_every_key(host):
              "source": "WORKSPACE_ID (cloud public)"},
             {"purpose": "log_analytics", "index": 2, "host": "%s.oms.opinsights.azure.com" % WS, "port": 443,
              "source": "WORKSPACE_ID (cloud public)"},
+            {"purpose": "jrds_user", "index": 1, "host": USER_JRDS.split("/")[2], "port": 443,
+             "source": "user worker.conf [worker-required] jrds_base_uri"},
+            {"purpose": "internet", "index": 1, "host": "bing.com", "port": 443,
+             "source": "Microsoft's internet check"},
         ],
         "endpoint_errors": [],
         "errors": [],
     }
     for endpoint in expected["endpoints"]:
-        endpoint.update({"dns": None, "tcp": None, "tls": None, "elapsed_ms": None, "error_class": None})
+        endpoint.update({"dns": None, "tcp": None, "tls": None, "elapsed_ms": None, "error_class": None,
+                         "direct": None, "via_proxy": None})
     assert list(doc) == ["schema", "platform", "collector", "host", "agent", "worker", "processes", "logs",
                          "system", "accounts", "worker_state", "network",
                          "endpoints", "endpoint_errors", "errors"]
@@ -214,8 +219,12 @@ def test_document_is_plain_json(host):
 
 def test_probes_are_merged_into_the_endpoints(host):
     doc = _collect(host, probe_endpoints=True, probe_timeout=2.0, resolver=_no_dns)
-    assert [e["purpose"] for e in doc["endpoints"]] == ["agentsvc", "jrds", "log_analytics", "log_analytics"]
+    assert [e["purpose"] for e in doc["endpoints"]] == ["agentsvc", "jrds", "log_analytics", "log_analytics",
+                                                        "jrds_user", "internet"]
     for endpoint in doc["endpoints"]:
+        assert endpoint["via_proxy"] is None  # no proxy.conf: only the direct path, which is the agent's
+        probe_keys = ("dns", "tcp", "tls", "elapsed_ms", "error_class")
+        assert endpoint["direct"] == dict((k, endpoint[k]) for k in probe_keys)
         assert endpoint["error_class"] == "dns"
         assert endpoint["dns"]["ok"] is False
         assert "Name or service not known" in endpoint["dns"]["error"]
@@ -240,7 +249,8 @@ def test_empty_host_gives_nulls_not_errors(tmp_path):
                              "user_worker_conf": None, "user_worker_conf_path": None}
     assert doc["logs"]["omsconfig"] == {"path": "/var/opt/microsoft/omsconfig/omsconfig.log", "exists": False,
                                         "tail_bytes": None, "matches": None}
-    assert doc["endpoints"] == []
+    # only Microsoft's internet check, which needs no agent
+    assert [e["purpose"] for e in doc["endpoints"]] == ["internet"]
     assert sorted(e["purpose"] for e in doc["endpoint_errors"]) == ["agentsvc", "jrds", "log_analytics"]
     # only the missing /proc is an error: a missing file is a fact, not a collector failure
     assert doc["processes"] is None
@@ -575,8 +585,8 @@ def test_probe_phase_failure_is_an_error_not_an_exception(host, monkeypatch):
 
     monkeypatch.setattr(linux_facts, "_probe_endpoints", broken)
     doc = _collect(host, probe_endpoints=True)
-    assert len(doc["endpoints"]) == 4
-    assert all(e["dns"] is None and e["error_class"] is None for e in doc["endpoints"])
+    assert len(doc["endpoints"]) == 6
+    assert all(e["dns"] is None and e["error_class"] is None and e["direct"] is None for e in doc["endpoints"])
     assert doc["errors"] == [{"where": "endpoints", "error": "OSError: no CA store"}]
 
 

@@ -517,3 +517,117 @@ def test_system_resolver_on_an_ip_literal_sends_nothing():
     # an IP literal is answered by getaddrinfo itself, without any DNS query
     infos = probe_mod.system_resolver(LOCAL, 443)
     assert infos and infos[0][4] == (LOCAL, 443)
+
+
+# --------------------------------------------------------------------------- through an HTTP proxy (CONNECT)
+
+
+def _load_proxies():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hrw_proxies.py")
+    spec = importlib.util.spec_from_file_location("hrw_proxies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_proxies = _load_proxies()
+PROXY_NAME = "proxy.contoso.invalid"
+
+
+@pytest.fixture
+def connect_proxy(tls_server):
+    proxy = _proxies.ConnectProxy(routes={NAME: tls_server.port})
+    yield proxy
+    proxy.close()
+
+
+def _via(proxy_port, **extra):
+    spec = {"host": PROXY_NAME, "port": proxy_port, "user": None, "password": None}
+    spec.update(extra)
+    return spec
+
+
+def test_through_a_connect_proxy(connect_proxy, pki):
+    [result] = probe_endpoints([{"host": NAME, "port": 443, "proxy": _via(connect_proxy.port)}], timeout=10,
+                               cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))
+    assert result["error_class"] is None
+    assert result["dns"] == {"ok": True, "addresses": [LOCAL], "error": None}  # the proxy's name
+    assert result["tls"]["ok"] is True and result["tls"]["subject"] == "CN=%s" % NAME
+    assert result["proxy"] == {"host": PROXY_NAME, "port": connect_proxy.port, "ok": True, "status": 200,
+                               "error": None}
+    assert connect_proxy.requests[0].startswith("CONNECT %s:443 HTTP/1.1\r\n" % NAME)
+    assert "proxy-authorization" not in connect_proxy.requests[0].lower()
+
+
+def test_proxy_credentials_are_sent_but_never_echoed(tls_server, pki):
+    proxy = _proxies.ConnectProxy(routes={NAME: tls_server.port}, auth=("svc-hrw", "S3cret!pw"))
+    try:
+        ok, bad = probe_endpoints(
+            [{"host": NAME, "port": 443, "proxy": _via(proxy.port, user="svc-hrw", password="S3cret!pw")},
+             {"host": NAME, "port": 443, "proxy": _via(proxy.port, user="svc-hrw", password="wrong-pw")}],
+            timeout=10, cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))
+    finally:
+        proxy.close()
+    assert ok["error_class"] is None and ok["proxy"]["status"] == 200
+    assert bad["error_class"] == "proxy"
+    assert bad["proxy"]["ok"] is False and bad["proxy"]["status"] == 407
+    assert "407" in bad["proxy"]["error"]
+    assert bad["tls"] is None
+    text = repr([ok, bad])
+    assert "S3cret" not in text and "wrong-pw" not in text and "svc-hrw" not in text
+
+
+def test_proxy_refusing_connect_is_proxy_class(tls_server, pki):
+    proxy = _proxies.ConnectProxy(status=403)
+    try:
+        result = probe_endpoints([{"host": NAME, "port": 443, "proxy": _via(proxy.port)}], timeout=10,
+                                 cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))[0]
+    finally:
+        proxy.close()
+    assert result["error_class"] == "proxy"
+    assert result["proxy"]["status"] == 403
+
+
+def test_dead_proxy_is_refused_at_the_proxy(closed_port, pki):
+    result = probe_endpoints([{"host": NAME, "port": 443, "proxy": _via(closed_port)}], timeout=5,
+                             cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))[0]
+    assert result["error_class"] == "refused"
+    assert result["tcp"]["ok"] is False and ("127.0.0.1:%d" % closed_port) in result["tcp"]["error"]
+    assert result["proxy"]["ok"] is None and result["tls"] is None
+
+
+def test_blackholed_proxy_times_out_within_the_shared_deadline(full_backlog, pki):
+    result = probe_endpoints([{"host": NAME, "port": 443, "proxy": _via(full_backlog)}], timeout=1.0,
+                             cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))[0]
+    assert result["error_class"] == "timeout"
+
+
+def test_intercepting_proxy_shows_its_own_issuer(pki, tmp_path):
+    rogue = _CA("Contoso TLS Inspection CA", organization="Contoso Ltd")
+    cert, key = rogue.issue([NAME])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_write_chain(tmp_path, "mitm", cert, key))
+    proxy = _proxies.ConnectProxy(mitm=context)
+    try:
+        result = probe_endpoints([{"host": NAME, "port": 443, "proxy": _via(proxy.port)}], timeout=10,
+                                 cafile=pki["cafile"], resolver=_resolver(PROXY_NAME))[0]
+    finally:
+        proxy.close()
+    assert result["error_class"] == "tls"
+    assert result["proxy"]["ok"] is True
+    assert result["tls"]["ok"] is False
+    assert "certificate verify failed" in result["tls"]["error"]
+    assert result["tls"]["issuer"] == "C=US, O=Contoso Ltd, CN=Contoso TLS Inspection CA"
+
+
+def test_direct_and_proxied_probes_share_one_call(connect_proxy, tls_server, pki, closed_port):
+    direct, proxied, dead = probe_endpoints(
+        [{"host": NAME, "port": tls_server.port},
+         {"host": NAME, "port": 443, "proxy": _via(connect_proxy.port)},
+         {"host": NAME, "port": 443, "proxy": _via(closed_port)}],
+        timeout=10, cafile=pki["cafile"], resolver=_resolver(NAME, PROXY_NAME))
+    assert "proxy" not in direct and direct["error_class"] is None
+    assert proxied["error_class"] is None
+    assert dead["error_class"] == "refused"

@@ -604,7 +604,7 @@ def test_healthy_fixture_has_exactly_the_adr_top_level_keys():
         OMSADMIN, OMSLOG, "/opt/microsoft/omsagent/bin/service_control"])
     for ep in HEALTHY["endpoints"]:
         assert sorted(ep) == sorted(["purpose", "index", "host", "port", "source", "dns",
-                                     "tcp", "tls", "elapsed_ms", "error_class"])
+                                     "tcp", "tls", "elapsed_ms", "error_class", "direct", "via_proxy"])
 
 
 @pytest.mark.parametrize("context", [None, {}, {"controller_utc": "2026-11-25T20:00:00Z"}])
