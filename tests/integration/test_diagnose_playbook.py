@@ -162,6 +162,8 @@ def test_worker_faults_say_why_and_how_to_fix(lab, diagnosis, host, rule_id, mes
     assert finding["CheckResultMessageId"] == message_id
     assert finding["remediation"]["action"] == action
     assert finding["remediation"]["manual"]
+
+
 def test_proxy_and_account_faults_show_the_path_and_the_issuer(lab, diagnosis):
     results = diagnosis["results"]
     missing = [h for h in ("proxy_ok", "proxy_dead", "proxy_intercepting", "account_records") if h not in results]
