@@ -44,6 +44,7 @@ _PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----
 
 
 def _wording(exc, logical):
+    # this section's wording: the error text, then the host path
     return "%s: %r" % (describe(exc), logical)
 
 
