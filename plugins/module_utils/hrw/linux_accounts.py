@@ -18,6 +18,13 @@ import os
 import re
 import stat
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw._hostfs import (  # parse_* are public here too
+    HostFiles,
+    can_read,
+    parse_group,
+    parse_passwd,
+)
+
 USERS = ("nxautomation", "omsagent")
 GROUPS = ("omiusers", "nxautomation", "omsagent")
 
@@ -39,93 +46,15 @@ AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
 WORKER_TREES = (("py3", AW + "/3.x/worker"), ("py2", AW + "/worker"))
 WORKER_TREE_FILES = ("main.py", "hybridworker.py", "configuration.py")
 
-_MAX_BYTES = 1024 * 1024
 _NOPASSWD_ALL = re.compile(
     r"^nxautomation\s+\S+\s*=\s*(\([^)]*\)\s*)?([A-Z_]+:\s*)*NOPASSWD:\s*([A-Z_]+:\s*)*ALL\s*$")
 _DEFAULTS = re.compile(r"^Defaults(?:([:@>!])\s*(\S+))?\s+(.*)$")
 _INCLUDEDIR = re.compile(r"^[#@]includedir\s+(\S+)\s*$")
 
 
-class _Files(object):
-    def __init__(self, root, errors):
-        self.root = root or "/"
-        self.errors = errors
-
-    def path(self, logical):
-        if self.root in ("/", ""):
-            return logical
-        return os.path.join(self.root, logical.lstrip("/"))
-
-    def error(self, where, exc, logical):
-        self.errors.append({"where": where, "error": "%s: %s: %s" % (
-            type(exc).__name__, logical, getattr(exc, "strerror", None) or exc)})
-
-    def read(self, where, logical):
-        """Text of a file, or None (a missing file is not an error)."""
-        try:
-            with open(self.path(logical), "rb") as handle:
-                return handle.read(_MAX_BYTES).decode("utf-8", "replace")
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.error(where, exc, logical)
-            return None
-
-    def stat(self, where, logical):
-        """(os.stat_result or None, exists): exists is None when the path could not be checked."""
-        try:
-            return os.stat(self.path(logical)), True
-        except FileNotFoundError:
-            return None, False
-        except OSError as exc:
-            self.error(where, exc, logical)
-            return None, None
-
-    def listdir(self, where, logical):
-        try:
-            return sorted(os.listdir(self.path(logical)))
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.error(where, exc, logical)
-            return None
-
-
-def _colon_file(text, fields):
-    """Lines of /etc/passwd or /etc/group as lists of at least ``fields`` items."""
-    out = []
-    for line in (text or "").splitlines():
-        if not line.strip() or line.startswith("#") or line.startswith("+") or line.startswith("-"):
-            continue
-        parts = line.split(":")
-        if len(parts) >= fields:
-            out.append(parts)
-    return out
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_passwd(text):
-    """name -> {uid, gid, home, shell} (first entry wins, as getpwnam)."""
-    users = {}
-    for parts in _colon_file(text, 7):
-        users.setdefault(parts[0], {"uid": _int(parts[2]), "gid": _int(parts[3]),
-                                    "home": parts[5], "shell": parts[6]})
-    return users
-
-
-def parse_group(text):
-    """name -> {gid, members (the member list of the line)}."""
-    groups = {}
-    for parts in _colon_file(text, 4):
-        members = [m.strip() for m in parts[3].split(",") if m.strip()]
-        groups.setdefault(parts[0], {"gid": _int(parts[2]), "members": members})
-    return groups
+def _wording(exc, logical):
+    """How this section words an unreadable path (unchanged from its first release)."""
+    return "%s: %s: %s" % (type(exc).__name__, logical, getattr(exc, "strerror", None) or exc)
 
 
 class _Names(object):
@@ -161,8 +90,8 @@ def _owner_mode(files, where, logical, names):
 # --------------------------------------------------------------------------- users and groups
 
 def _users_and_groups(files):
-    passwd_text = files.read("accounts.users", "/etc/passwd")
-    group_text = files.read("accounts.groups", "/etc/group")
+    passwd_text = files.read_text("accounts.users", "/etc/passwd")
+    group_text = files.read_text("accounts.groups", "/etc/group")
     all_users = parse_passwd(passwd_text) if passwd_text is not None else None
     all_groups = parse_group(group_text) if group_text is not None else None
     users = None
@@ -265,7 +194,7 @@ def _sudoers(files, names):
         "nxautomation_requiretty_exempt": None,
         "global_requiretty": None,
     }
-    main = files.read("accounts.sudoers", SUDOERS)
+    main = files.read_text("accounts.sudoers", SUDOERS)
     if main is None:
         return out
     found = {"includedir": False, "block_in_sudoers": False, "entries": [],
@@ -276,7 +205,7 @@ def _sudoers(files, names):
         for name in files.listdir("accounts.sudoers", SUDOERS_DIR) or []:
             if _included_name(name):
                 path = SUDOERS_DIR + "/" + name
-                text = files.read("accounts.sudoers", path)
+                text = files.read_text("accounts.sudoers", path)
                 if text is not None:
                     _scan_sudoers(path, text, found)
     elif out["dropin"]["exists"]:
@@ -284,27 +213,13 @@ def _sudoers(files, names):
         found_dropin = {"includedir": False, "block_in_sudoers": False, "entries": [],
                         "nxautomation_nopasswd_all": False, "nxautomation_requiretty_exempt": False,
                         "global_requiretty": []}
-        _scan_sudoers(SUDOERS_DROPIN, files.read("accounts.sudoers", SUDOERS_DROPIN), found_dropin)
+        _scan_sudoers(SUDOERS_DROPIN, files.read_text("accounts.sudoers", SUDOERS_DROPIN), found_dropin)
         found["entries"].extend(found_dropin["entries"])
     out.update(found)
     return out
 
 
 # --------------------------------------------------------------------------- gpg
-
-def _can_read(info, user, groups_of_user):
-    """Whether ``user`` (a passwd entry with name) can read a path by its mode bits."""
-    if not info.get("exists") or info.get("mode") is None or user is None:
-        return None
-    mode = int(info["mode"], 8)
-    if user.get("uid") == 0:
-        return True
-    if info.get("uid") == user.get("uid"):
-        return bool(mode & 0o400)
-    if info.get("gid") in groups_of_user:
-        return bool(mode & 0o040)
-    return bool(mode & 0o004)
-
 
 def _dir_traversable(files, logical, names, user, groups_of_user):
     """Whether every parent directory of ``logical`` lets ``user`` through (x bit)."""
@@ -355,7 +270,7 @@ def _gpg(files, names, facts, nxautomation, nx_groups):
         path = (optional.get("gpg_public_keyring_path") or "").strip() or DEFAULT_KEYRING
         raw = optional.get("enforce_runbook_signature_validation")
         info = _owner_mode(files, "accounts.gpg", path, names)
-        readable = _can_read(info, nxautomation, nx_groups)
+        readable = can_read(info, nxautomation, nx_groups)
         if readable and not _dir_traversable(files, path, names, nxautomation, nx_groups):
             readable = False
         keyrings.append({
@@ -388,7 +303,7 @@ def _python3(files):
         try:
             target = os.readlink(real)
         except OSError as exc:
-            files.error("accounts.python3", exc, PYTHON3)
+            files.os_error("accounts.python3", exc, PYTHON3)
     return {"path": PYTHON3, "exists": exists, "is_file": is_file,
             "executable": bool(is_file and os.access(real, os.X_OK)), "link_target": target}
 
@@ -405,7 +320,7 @@ def _worker_trees(files):
 
 def collect_accounts(root, errors, facts, options):
     """The ``accounts`` section of the facts document (ADR 0001)."""
-    files = _Files(root, errors if errors is not None else [])
+    files = HostFiles(root, errors if errors is not None else [], _wording)
     facts = facts if isinstance(facts, dict) else {}
     users, groups, all_users, all_groups = _users_and_groups(files)
     names = _Names(all_users, all_groups)

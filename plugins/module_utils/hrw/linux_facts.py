@@ -31,6 +31,7 @@ import re
 import socket
 import time
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw._hostfs import HostFiles, describe
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.confparse import parse_ini, parse_keyvalue
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.endpoints import derive_endpoints
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_accounts import collect_accounts
@@ -70,7 +71,6 @@ LOG_PATTERNS = (
 
 ROLES = ("omsagent", "manager", "system_worker", "user_worker")
 
-_MAX_CONF_BYTES = 1024 * 1024
 _MAX_CMDLINE_BYTES = 64 * 1024
 _GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _GUID_RE = re.compile(r"^%s$" % _GUID, re.IGNORECASE)
@@ -78,70 +78,7 @@ _SYSTEM_WORKER_CONF_RE = re.compile(
     r"^/var/opt/microsoft/omsagent/(?:%s/)?state/automationworker/worker\.conf$" % _GUID, re.IGNORECASE)
 
 
-# --------------------------------------------------------------------------- file access
-
-
-class _Reader(object):
-    """Reads files under ``root``, recording unreadable ones in ``errors``."""
-
-    def __init__(self, root, errors):
-        self.root = root or "/"
-        self.errors = errors
-
-    def path(self, logical):
-        """The real path of a host path under ``root``."""
-        if self.root in ("/", ""):
-            return logical
-        return os.path.join(self.root, logical.lstrip("/"))
-
-    def error(self, where, message):
-        self.errors.append({"where": where, "error": message})
-
-    def os_error(self, where, exc, logical):
-        self.error(where, _describe_os_error(exc, logical))
-
-    def read_bytes(self, where, logical, limit=_MAX_CONF_BYTES):
-        """Bytes of a file (at most ``limit``), or None; a missing file is not an error."""
-        try:
-            with open(self.path(logical), "rb") as handle:
-                return handle.read(limit)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.os_error(where, exc, logical)
-            return None
-
-    def read_text(self, where, logical, limit=_MAX_CONF_BYTES):
-        data = self.read_bytes(where, logical, limit)
-        if data is None:
-            return None
-        return data.decode("utf-8", "replace")
-
-    def exists(self, logical):
-        return os.path.exists(self.path(logical))
-
-    def listdir(self, where, logical):
-        """Sorted names in a directory, or None; a missing directory is not an error."""
-        try:
-            return sorted(os.listdir(self.path(logical)))
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.os_error(where, exc, logical)
-            return None
-
-
-def _describe_os_error(exc, logical):
-    name = type(exc).__name__
-    if getattr(exc, "errno", None) and getattr(exc, "strerror", None):
-        return "%s: [Errno %s] %s: %r" % (name, exc.errno, exc.strerror, logical)
-    text = str(exc)
-    return "%s: %s" % (name, text) if text else name
-
-
-def _describe(exc):
-    text = str(exc)
-    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+# --------------------------------------------------------------------------- time
 
 
 def _utc_iso(moment):
@@ -163,7 +100,7 @@ def collect_host(root="/", errors=None, now=None):
     :param now: callable returning the current time as a datetime (UTC or aware); tests.
     """
     errors = errors if errors is not None else []
-    reader = _Reader(root, errors)
+    reader = HostFiles(root, errors)
     host = {
         "hostname": None,
         "utc_now": _utc_iso((now or _utc_now)()),
@@ -210,7 +147,7 @@ def collect_host(root="/", errors=None, now=None):
                 raise ValueError("expected three load averages in %r" % text.strip())
         except ValueError as exc:
             host["load"] = None
-            reader.error("host.load", _describe(exc))
+            reader.error("host.load", describe(exc))
     return host
 
 
@@ -220,7 +157,7 @@ def collect_host(root="/", errors=None, now=None):
 def collect_agent(root="/", errors=None):
     """The ``agent`` section: files, omsadmin, workspace_id, workspace_dirs."""
     errors = errors if errors is not None else []
-    reader = _Reader(root, errors)
+    reader = HostFiles(root, errors)
     agent = {
         "files": dict((path, reader.exists(path)) for path in AGENT_FILES),
         "omsadmin": None,
@@ -252,7 +189,7 @@ def collect_worker(root="/", errors=None, agent=None):
         ``worker.conf``); collected when not given.
     """
     errors = errors if errors is not None else []
-    reader = _Reader(root, errors)
+    reader = HostFiles(root, errors)
     if agent is None:
         agent = collect_agent(root, [])
     worker = {
@@ -372,7 +309,7 @@ def _real_uid(status_text):
 def collect_processes(root="/", errors=None):
     """The ``processes`` section: every process with a role, sorted by pid; None if /proc is unreadable."""
     errors = errors if errors is not None else []
-    reader = _Reader(root, errors)
+    reader = HostFiles(root, errors)
     names = reader.listdir("processes", "/proc")
     if names is None:
         if not reader.exists("/proc"):
@@ -436,7 +373,7 @@ def collect_logs(root="/", errors=None, tail_bytes=LOG_TAIL_BYTES, max_matches=M
     ``matches`` are None when the file could not be read.
     """
     errors = errors if errors is not None else []
-    reader = _Reader(root, errors)
+    reader = HostFiles(root, errors)
     section = {"path": OMSCONFIG_LOG, "exists": reader.exists(OMSCONFIG_LOG), "tail_bytes": None, "matches": None}
     try:
         with open(reader.path(OMSCONFIG_LOG), "rb") as handle:
@@ -503,7 +440,7 @@ def collect_endpoints(facts, errors=None, probe=True, probe_timeout=3.0, cafile=
             if proxy:
                 via_proxy = [dict(results[len(unique) + number]) for number in numbers]
         except Exception as exc:
-            errors.append({"where": "endpoints", "error": _describe(exc)})
+            errors.append({"where": "endpoints", "error": describe(exc)})
     endpoints = []
     for endpoint, result, tunnelled in zip(derived, direct, via_proxy):
         merged = dict(endpoint)
@@ -533,7 +470,7 @@ def _guarded(errors, where, fallback, function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except Exception as exc:
-        errors.append({"where": where, "error": "unexpected %s" % _describe(exc)})
+        errors.append({"where": where, "error": "unexpected %s" % describe(exc)})
         return fallback
 
 

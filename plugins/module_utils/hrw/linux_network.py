@@ -31,6 +31,8 @@ import time
 
 from urllib.parse import unquote
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw._hostfs import HostFiles, can_read, parse_group, parse_passwd
+
 PROXY_CONFS = ("/etc/opt/microsoft/omsagent/proxy.conf", "/etc/opt/microsoft/omsagent/conf/proxy.conf")
 DMI_DIR = "/sys/class/dmi/id"
 DMI_KEYS = ("chassis_asset_tag", "sys_vendor", "product_name")
@@ -41,37 +43,18 @@ OMSAGENT_USER = "omsagent"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_BYTES = 64 * 1024
+_MAX_ACCOUNT_BYTES = 4 * 1024 * 1024
 
 
-def _path(root, logical):
-    return posixpath.join(root, logical.lstrip("/"))
-
-
-def _describe(exc):
+def _describe(exc, logical=None):  # pylint: disable=unused-argument
+    # this section's wording: never the host path, and "Type: Type" when the message is empty
     text = str(exc) or exc.__class__.__name__
     return "%s: %s" % (exc.__class__.__name__, text)
 
 
-def _read(root, logical, errors, where):
-    """Text of a file, None when missing; other failures add an ``errors`` entry."""
-    try:
-        with open(_path(root, logical), "rb") as handle:
-            return handle.read(_MAX_BYTES).decode("utf-8", "replace")
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, ValueError) as exc:
-        errors.append({"where": where, "error": _describe(exc)})
-        return None
-
-
-def _table(root, logical):
-    """Rows of /etc/passwd or /etc/group as lists of fields (missing file: [])."""
-    try:
-        with open(_path(root, logical), "rb") as handle:
-            text = handle.read(4 * 1024 * 1024).decode("utf-8", "replace")
-    except (OSError, ValueError):
-        return []
-    return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
+def _files(root, errors):
+    """This section's reader: a path under a missing directory is missing too; a bad path is an error."""
+    return HostFiles(root, errors, _describe, missing=(FileNotFoundError, NotADirectoryError), failures=(OSError, ValueError))
 
 
 def parse_proxy(text):
@@ -120,66 +103,55 @@ def parse_proxy(text):
     return out
 
 
-def _file_info(root, logical, passwd, groups):
+def _accounts(files):
+    """(omsagent's passwd entry or None, its gids, uid -> name, gid -> name).
+
+    Read quietly: an unreadable passwd or group file only leaves ``omsagent_can_read`` unknown.
+    """
+    quiet = _files(files.root, [])
+    users = parse_passwd(quiet.read_text("network.proxy", "/etc/passwd", _MAX_ACCOUNT_BYTES))
+    groups = parse_group(quiet.read_text("network.proxy", "/etc/group", _MAX_ACCOUNT_BYTES))
+    omsagent = users.get(OMSAGENT_USER)
+    gids = {g["gid"] for g in groups.values() if OMSAGENT_USER in g["members"]}
+    if omsagent is not None:
+        gids.add(omsagent["gid"])  # its primary group
+    user_names = dict((v["uid"], k) for k, v in users.items())
+    group_names = dict((v["gid"], k) for k, v in groups.items())
+    return omsagent, gids, user_names, group_names
+
+
+def _file_info(files, logical, user_names, group_names):
+    """{exists, owner, group, mode, uid, gid} of a path; a path that cannot be stat'ed does not exist."""
     try:
-        st = os.stat(_path(root, logical))
+        st = os.stat(files.path(logical))
     except OSError:
-        return {"exists": False, "owner": None, "group": None, "mode": None}
-    users = dict((row[2], row[0]) for row in passwd if len(row) > 3)
-    group_names = dict((row[2], row[0]) for row in groups if len(row) > 2)
+        return {"exists": False, "owner": None, "group": None, "mode": None, "uid": None, "gid": None}
     return {
         "exists": True,
-        "owner": users.get(str(st.st_uid), str(st.st_uid)),
-        "group": group_names.get(str(st.st_gid), str(st.st_gid)),
+        "owner": user_names.get(st.st_uid, str(st.st_uid)),
+        "group": group_names.get(st.st_gid, str(st.st_gid)),
         "mode": "%04o" % stat.S_IMODE(st.st_mode),
+        "uid": st.st_uid,
+        "gid": st.st_gid,
     }
-
-
-def _omsagent_groups(passwd, groups):
-    """Group names of the omsagent user, or None when there is no such user."""
-    primary = None
-    for row in passwd:
-        if len(row) > 3 and row[0] == OMSAGENT_USER:
-            primary = row[3]
-            break
-    if primary is None:
-        return None
-    names = set()
-    for row in groups:
-        if len(row) < 3:
-            continue
-        members = row[3].split(",") if len(row) > 3 else []
-        if row[2] == primary or OMSAGENT_USER in members:
-            names.add(row[0])
-    return names
-
-
-def readable_by_omsagent(info, omsagent_groups):
-    """True/False whether the omsagent user can read a file of ``info``; None if unknown."""
-    if not info.get("exists") or omsagent_groups is None or info.get("mode") is None:
-        return None
-    mode = int(info["mode"], 8)
-    if info.get("owner") == OMSAGENT_USER:
-        return bool(mode & 0o400)
-    if info.get("group") in omsagent_groups:
-        return bool(mode & 0o040)
-    return bool(mode & 0o004)
 
 
 def collect_proxy(root, errors, options=None):
     """The ``network.proxy`` mapping; sets ``options["proxy"]`` (with the password) for the probes."""
-    passwd = _table(root, "/etc/passwd")
-    groups = _table(root, "/etc/group")
-    files = dict((path, _file_info(root, path, passwd, groups)) for path in PROXY_CONFS)
-    proxy = {"configured": False, "path": None, "files": files, "scheme": None, "host": None, "port": None,
+    files = _files(root, errors)
+    omsagent, omsagent_gids, user_names, group_names = _accounts(files)
+    infos = dict((path, _file_info(files, path, user_names, group_names)) for path in PROXY_CONFS)
+    # the document shows owner and group by name only
+    shown = dict((path, dict((k, info[k]) for k in ("exists", "owner", "group", "mode"))) for path, info in infos.items())
+    proxy = {"configured": False, "path": None, "files": shown, "scheme": None, "host": None, "port": None,
              "user": None, "has_credentials": False, "url": None, "error": None,
              "omsagent_can_read": None}
     for path in PROXY_CONFS:
-        if not files[path]["exists"]:
+        if not infos[path]["exists"]:
             continue
         proxy["path"] = path
-        proxy["omsagent_can_read"] = readable_by_omsagent(files[path], _omsagent_groups(passwd, groups))
-        text = _read(root, path, errors, "network.proxy")
+        proxy["omsagent_can_read"] = can_read(infos[path], omsagent, omsagent_gids)
+        text = files.read_text("network.proxy", path, _MAX_BYTES)
         if text is None:
             proxy["error"] = "not readable by the collector"
             break
@@ -205,9 +177,10 @@ def collect_proxy(root, errors, options=None):
 
 def collect_azure_vm(root, errors):
     """The ``network.azure_vm`` mapping from the DMI files."""
+    files = _files(root, errors)
     values = {}
     for key in DMI_KEYS:
-        text = _read(root, posixpath.join(DMI_DIR, key), errors, "network.azure_vm")
+        text = files.read_text("network.azure_vm", posixpath.join(DMI_DIR, key), _MAX_BYTES)
         values[key] = text.strip() if text is not None else None
     tag = values["chassis_asset_tag"]
     detected = None if tag is None else tag == AZURE_ASSET_TAG

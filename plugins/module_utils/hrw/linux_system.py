@@ -19,6 +19,7 @@ import fnmatch
 import os
 import re
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw._hostfs import HostFiles, describe
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.probe import probe_endpoints as _probe
 
 UPDATE_LOG = "/var/opt/microsoft/omsagent/run/automationworker/omsupdatemgmt.log"
@@ -49,31 +50,6 @@ _MAX_BYTES = 256 * 1024
 _URL_RE = re.compile(r"^(https?)://(\[[^\]]+\]|[^/:\s]+)(?::(\d+))?", re.IGNORECASE)
 
 
-def _path(root, logical):
-    if not root or root == "/":
-        return logical
-    return os.path.join(root, logical.lstrip("/"))
-
-
-def _describe(exc, logical=None):
-    if getattr(exc, "strerror", None) and logical:
-        return "%s: [Errno %s] %s: %r" % (type(exc).__name__, exc.errno, exc.strerror, logical)
-    text = str(exc)
-    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
-
-
-def _read(root, errors, where, logical):
-    """Text of a file, or None (missing: no error; unreadable: an errors entry)."""
-    try:
-        with open(_path(root, logical), "rb") as handle:
-            return handle.read(_MAX_BYTES).decode("utf-8", "replace")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        errors.append({"where": where, "error": _describe(exc, logical)})
-        return None
-
-
 # --------------------------------------------------------------------------- cpu
 
 
@@ -95,9 +71,9 @@ def collect_cpu(root="/"):
 # --------------------------------------------------------------------------- package manager
 
 
-def _proc_locks(root, errors):
+def _proc_locks(files):
     """Set of (major, minor, inode) with a lock in /proc/locks, or None if unreadable."""
-    text = _read(root, errors, "system.package_manager.locks", "/proc/locks")
+    text = files.read_text("system.package_manager.locks", "/proc/locks", _MAX_BYTES)
     if text is None:
         return None
     held = {}
@@ -118,31 +94,28 @@ def _proc_locks(root, errors):
     return held
 
 
-def _pid_alive(root, pid):
-    return os.path.exists(_path(root, "/proc/%d" % pid))
+def _pid_alive(files, pid):
+    return files.exists("/proc/%d" % pid)
 
 
-def _lock_state(root, errors, name):
+def _lock_state(files, name):
     """``(locks, held)``: each lock ``{path, kind, exists, held, pid}``; held True/False/None."""
     locks = []
     proc_locks = None
     for kind, logical in LOCKS.get(name, ()):
         entry = {"path": logical, "kind": kind, "exists": False, "held": False, "pid": None}
-        real = _path(root, logical)
-        try:
-            info = os.stat(real)
-        except FileNotFoundError:
+        info, exists = files.stat("system.package_manager.locks", logical)
+        if exists is False:
             locks.append(entry)
             continue
-        except OSError as exc:
-            errors.append({"where": "system.package_manager.locks", "error": _describe(exc, logical)})
+        if exists is None:
             entry.update({"exists": None, "held": None})
             locks.append(entry)
             continue
         entry["exists"] = True
         if kind == "fcntl":
             if proc_locks is None:
-                proc_locks = _proc_locks(root, errors)
+                proc_locks = _proc_locks(files)
             if proc_locks is None:
                 entry["held"] = None
             else:
@@ -150,11 +123,11 @@ def _lock_state(root, errors, name):
                 entry["held"] = key in proc_locks
                 entry["pid"] = proc_locks.get(key)
         else:
-            text = _read(root, errors, "system.package_manager.locks", logical) or ""
+            text = files.read_text("system.package_manager.locks", logical, _MAX_BYTES) or ""
             pid = text.strip().split()[0] if text.strip() else ""
             if pid.isdigit():
                 entry["pid"] = int(pid)
-                entry["held"] = _pid_alive(root, int(pid))
+                entry["held"] = _pid_alive(files, int(pid))
         locks.append(entry)
     states = [lock["held"] for lock in locks]
     if any(state is True for state in states):
@@ -164,18 +137,14 @@ def _lock_state(root, errors, name):
     return locks, False
 
 
-def _interrupted(root, errors, name):
+def _interrupted(files, name):
     """``(interrupted, evidence)``: dpkg left files in /var/lib/dpkg/updates (interrupted run)."""
     if name != "apt":
         return None, []
-    try:
-        names = sorted(os.listdir(_path(root, DPKG_UPDATES)))
-    except FileNotFoundError:
-        return False, []
-    except OSError as exc:
-        errors.append({"where": "system.package_manager.interrupted", "error": _describe(exc, DPKG_UPDATES)})
-        return None, []
-    names = [n for n in names if n.isdigit()]  # dpkg's journal entries are numbered
+    names, exists = files.attempt("system.package_manager.interrupted", DPKG_UPDATES, os.listdir)
+    if not exists:
+        return exists, []  # False: no such directory; None: unreadable (an errors entry)
+    names = [n for n in sorted(names) if n.isdigit()]  # dpkg's journal entries are numbered
     return bool(names), ["%s/%s" % (DPKG_UPDATES, n) for n in names[:20]]
 
 
@@ -257,32 +226,27 @@ def _ini_urls(text, source):
     return out
 
 
-def _repo_files(root, errors, where, directory, pattern):
-    try:
-        names = sorted(os.listdir(_path(root, directory)))
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        errors.append({"where": where, "error": _describe(exc, directory)})
-        return []
+def _repo_files(files, where, directory, pattern):
+    names = files.listdir(where, directory) or []
     return ["%s/%s" % (directory, n) for n in names if fnmatch.fnmatch(n, pattern)]
 
 
 def collect_repositories(root, errors, name):
     """Configured repository URLs of package manager ``name`` (list, or None when unknown)."""
+    files = HostFiles(root, errors)
     where = "system.repositories"
     found = []
     if name == "apt":
-        text = _read(root, errors, where, APT_SOURCES)
+        text = files.read_text(where, APT_SOURCES, _MAX_BYTES)
         if text is not None:
             found.extend(_apt_one_line(text, APT_SOURCES))
-        for logical in _repo_files(root, errors, where, APT_SOURCES_DIR, "*.list"):
-            found.extend(_apt_one_line(_read(root, errors, where, logical) or "", logical))
-        for logical in _repo_files(root, errors, where, APT_SOURCES_DIR, "*.sources"):
-            found.extend(_apt_deb822(_read(root, errors, where, logical) or "", logical))
+        for logical in _repo_files(files, where, APT_SOURCES_DIR, "*.list"):
+            found.extend(_apt_one_line(files.read_text(where, logical, _MAX_BYTES) or "", logical))
+        for logical in _repo_files(files, where, APT_SOURCES_DIR, "*.sources"):
+            found.extend(_apt_deb822(files.read_text(where, logical, _MAX_BYTES) or "", logical))
     elif name in REPO_DIRS:
-        for logical in _repo_files(root, errors, where, REPO_DIRS[name], "*.repo"):
-            found.extend(_ini_urls(_read(root, errors, where, logical) or "", logical))
+        for logical in _repo_files(files, where, REPO_DIRS[name], "*.repo"):
+            found.extend(_ini_urls(files.read_text(where, logical, _MAX_BYTES) or "", logical))
     else:
         return None
     repos = []
@@ -306,7 +270,7 @@ def probe_repositories(repos, options, errors):
         results = _probe(targets, timeout=options.get("probe_timeout") or 3.0, cafile=options.get("cafile"),
                          resolver=options.get("resolver"), clock=options.get("clock"))
     except Exception as exc:  # never raise from a collector
-        errors.append({"where": "system.repositories", "error": _describe(exc)})
+        errors.append({"where": "system.repositories", "error": describe(exc)})
         return
     for repo, result in zip(repos, results):
         if repo["scheme"] == "http":
@@ -325,15 +289,9 @@ def probe_repositories(repos, options, errors):
 
 def collect_update_log(root, errors):
     entry = {"path": UPDATE_LOG, "exists": False, "size_bytes": None, "mtime": None}
-    try:
-        info = os.stat(_path(root, UPDATE_LOG))
-    except FileNotFoundError:
+    info, entry["exists"] = HostFiles(root, errors).stat("system.update_log", UPDATE_LOG)
+    if info is None:
         return entry
-    except OSError as exc:
-        errors.append({"where": "system.update_log", "error": _describe(exc, UPDATE_LOG)})
-        entry["exists"] = None
-        return entry
-    entry["exists"] = True
     entry["size_bytes"] = info.st_size
     entry["mtime"] = datetime.datetime.fromtimestamp(int(info.st_mtime), datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
@@ -345,7 +303,7 @@ def collect_update_log(root, errors):
 
 def detect_package_manager(root):
     for name, files in PACKAGE_MANAGERS:
-        if any(os.path.exists(_path(root, f)) for f in files):
+        if any(HostFiles(root, []).exists(f) for f in files):
             return name
     return None
 
@@ -353,12 +311,13 @@ def detect_package_manager(root):
 def collect_system(root, errors, facts, options):
     """The ``system`` section of the facts document (ADR 0001)."""
     options = options or {}
+    files = HostFiles(root, errors)
     name = detect_package_manager(root)
     package_manager = {"name": name, "locks": [], "lock_held": None, "interrupted": None,
                        "interrupted_evidence": []}
     if name is not None:
-        package_manager["locks"], package_manager["lock_held"] = _lock_state(root, errors, name)
-        package_manager["interrupted"], package_manager["interrupted_evidence"] = _interrupted(root, errors, name)
+        package_manager["locks"], package_manager["lock_held"] = _lock_state(files, name)
+        package_manager["interrupted"], package_manager["interrupted_evidence"] = _interrupted(files, name)
     repos = collect_repositories(root, errors, name)
     probed = bool(options.get("probe_endpoints")) and repos is not None
     if probed:

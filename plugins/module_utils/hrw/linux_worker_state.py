@@ -21,6 +21,7 @@ import json
 import os
 import re
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw._hostfs import HostFiles, describe
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.probe import parse_certificate
 
 CURRENT_MOF = "/etc/opt/omi/conf/omsconfig/configuration/Current.mof"
@@ -42,27 +43,17 @@ _INSTANCE_RE = re.compile(r"instance\s+of\s+MSFT_nxOMSAutomationWorkerResource\b
 _PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.DOTALL)
 
 
-def _describe(exc):
-    text = str(exc)
-    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+def _wording(exc, logical):
+    # this section's wording: the error text, then the host path
+    return "%s: %r" % (describe(exc), logical)
 
 
-def _path(root, logical):
-    if not root or root == "/":
-        return logical
-    return os.path.join(root, logical.lstrip("/"))
-
-
-def _read(root, errors, where, logical, limit=_MAX_FILE_BYTES):
+def _read(files, where, logical, limit=_MAX_FILE_BYTES):
     """(exists, bytes or None). A missing file is not an error."""
-    try:
-        with open(_path(root, logical), "rb") as handle:
-            return True, handle.read(limit)
-    except FileNotFoundError:
-        return False, None
-    except OSError as exc:
-        errors.append({"where": where, "error": "%s: %r" % (_describe(exc), logical)})
-        return os.path.lexists(_path(root, logical)), None
+    data, exists = files.read(where, logical, limit)
+    if exists is None:
+        exists = files.lexists(logical)  # unreadable: still say whether something is there
+    return exists, data
 
 
 def _dict(value):
@@ -145,11 +136,11 @@ def parse_mof(text, workspace_id=None):
     return settings, None
 
 
-def _collect_mof(root, errors, workspace_id):
+def _collect_mof(files, workspace_id):
     section = {"path": CURRENT_MOF, "exists": False, "encoding": None}
     settings, _error = parse_mof("")
     section.update(settings)
-    exists, data = _read(root, errors, "worker_state.current_mof", CURRENT_MOF)
+    exists, data = _read(files, "worker_state.current_mof", CURRENT_MOF)
     section["exists"] = exists
     if data is None:
         return section
@@ -157,7 +148,7 @@ def _collect_mof(root, errors, workspace_id):
     settings, error = parse_mof(text, workspace_id)
     section.update(settings)
     if error:
-        errors.append({"where": "worker_state.current_mof", "error": error})
+        files.error("worker_state.current_mof", error)
     return section
 
 
@@ -189,31 +180,31 @@ def certificate_info(data):
     return info
 
 
-def _collect_cert(root, errors, where, logical):
+def _collect_cert(files, where, logical):
     cert = {"path": logical, "exists": False, "thumbprint": None, "subject": None, "issuer": None,
             "not_after": None}
     if not logical:
         return cert
-    exists, data = _read(root, errors, where, logical, 1024 * 1024)
+    exists, data = _read(files, where, logical, 1024 * 1024)
     cert["exists"] = exists
     if data is None:
         return cert
     try:
         cert.update(certificate_info(data))
     except ValueError as exc:
-        errors.append({"where": where, "error": "%s: %s" % (logical, exc)})
+        files.error(where, "%s: %s" % (logical, exc))
     return cert
 
 
 # --------------------------------------------------------------------------- logs
 
 
-def _collect_log(root, errors, where, logical, tail_bytes=LOG_TAIL_BYTES, max_lines=MAX_LOG_LINES):
+def _collect_log(files, where, logical, tail_bytes=LOG_TAIL_BYTES, max_lines=MAX_LOG_LINES):
     """A bounded tail of a log: {path, exists, tail_bytes, error_lines (newest last), error_count}."""
-    section = {"path": logical, "exists": os.path.lexists(_path(root, logical)), "tail_bytes": None,
+    section = {"path": logical, "exists": files.lexists(logical), "tail_bytes": None,
                "error_count": None, "error_lines": None, "last_line": None}
     try:
-        with open(_path(root, logical), "rb") as handle:
+        with open(files.path(logical), "rb") as handle:
             handle.seek(0, os.SEEK_END)
             start = max(0, handle.tell() - tail_bytes)
             handle.seek(start)
@@ -222,7 +213,7 @@ def _collect_log(root, errors, where, logical, tail_bytes=LOG_TAIL_BYTES, max_li
         section["exists"] = False
         return section
     except OSError as exc:
-        errors.append({"where": where, "error": "%s: %r" % (_describe(exc), logical)})
+        files.os_error(where, exc, logical)
         return section
     section["tail_bytes"] = len(data)
     if start > 0:
@@ -255,7 +246,8 @@ def collect_worker_state(root, errors, facts, options):
     workspace_id = agent.get("workspace_id")
     tail = options.get("worker_log_tail_bytes") or LOG_TAIL_BYTES
 
-    mof = _collect_mof(root, errors, workspace_id)
+    files = HostFiles(root, errors, _wording)
+    mof = _collect_mof(files, workspace_id)
     user_conf = worker.get("user_worker_conf")
     user_cert_path = None
     if isinstance(user_conf, dict):
@@ -268,9 +260,9 @@ def collect_worker_state(root, errors, facts, options):
     expected_ws = mof.get("workspace_id") or workspace_id
     return {
         "current_mof": mof,
-        "agent_certificate": _collect_cert(root, errors, "worker_state.agent_certificate", AGENT_CERT),
+        "agent_certificate": _collect_cert(files, "worker_state.agent_certificate", AGENT_CERT),
         "system_worker_cert_path": system_cert_path,
-        "user_worker_certificate": (_collect_cert(root, errors, "worker_state.user_worker_certificate",
+        "user_worker_certificate": (_collect_cert(files, "worker_state.user_worker_certificate",
                                                   user_cert_path) if user_cert_path else None),
         "expected_oms_conf": {
             "oms-worker-conf": {
@@ -283,7 +275,7 @@ def collect_worker_state(root, errors, facts, options):
             },
         },
         "logs": {
-            "worker": _collect_log(root, errors, "worker_state.logs.worker", WORKER_LOG, tail),
-            "resource": _collect_log(root, errors, "worker_state.logs.resource", RESOURCE_LOG, tail),
+            "worker": _collect_log(files, "worker_state.logs.worker", WORKER_LOG, tail),
+            "resource": _collect_log(files, "worker_state.logs.resource", RESOURCE_LOG, tail),
         },
     }

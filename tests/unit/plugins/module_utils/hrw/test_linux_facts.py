@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import linux_facts
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import _hostfs, linux_facts
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_facts import (
     classify_process,
     collect,
@@ -292,7 +292,7 @@ def test_permission_denied_gives_null_and_error(host, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(linux_facts, "open", fake_open, raising=False)
+    monkeypatch.setattr(_hostfs, "open", fake_open, raising=False)
     doc = _collect(host)
     assert doc["agent"]["omsadmin"] is None
     assert doc["agent"]["workspace_id"] is None
@@ -483,7 +483,7 @@ def test_hidden_command_lines_are_counted_once(host, monkeypatch):
 
 
 def test_process_users_on_the_real_root_use_nss():
-    users = linux_facts._Users(linux_facts._Reader("/", []))
+    users = linux_facts._Users(_hostfs.HostFiles("/", []))
     assert users.name(0) == "root"
 
 
