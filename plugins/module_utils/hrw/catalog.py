@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
     CHECK_RESULTS,
     FAILED,
+    GROUPS,
     PASSED_WITH_WARNING,
     SKIPPED,
     Rule,
@@ -34,12 +35,6 @@ __all__ = [
 ]
 
 # Microsoft's RuleGroupIds / RuleGroupNames (official troubleshooters).
-GROUPS = (
-    ("prerequisites", "Prerequisite Checks"),
-    ("servicehealth", "VM Service Health Checks"),
-    ("connectivity", "Connectivity Checks"),
-    ("registration", "Registration Checks"),
-)
 
 FINDING_KEYS = (
     "RuleId", "RuleGroupId", "RuleName", "RuleGroupName", "RuleDescription",

@@ -25,6 +25,13 @@ SKIPPED = "Skipped"
 
 CHECK_RESULTS = (PASSED, PASSED_WITH_WARNING, FAILED, INFORMATION, SKIPPED)
 
+# Rule groups as (RuleGroupId, RuleGroupName): Microsoft's ids and names where they have one.
+PREREQUISITES = ("prerequisites", "Prerequisite Checks")
+SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
+CONNECTIVITY = ("connectivity", "Connectivity Checks")
+REGISTRATION = ("registration", "Registration Checks")
+GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION)
+
 
 def result(check_result, message, reason=None, arguments=None, evidence=None,
            remediation=None, scenario=None):

@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
+    CONNECTIVITY,
+    SERVICEHEALTH,
     Rule,
     failed,
     information,
@@ -27,8 +29,6 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding impor
 PLATFORM = "linux"
 GENERATION = "v1"
 
-SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
-CONNECTIVITY = ("connectivity", "Connectivity Checks")
 
 OMSADMIN_CONF = "/etc/opt/microsoft/omsagent/conf/omsadmin.conf"
 OMSAGENT_LOG = "/var/opt/microsoft/omsagent/log/omsagent.log"

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
+    PREREQUISITES,
     Rule,
     failed,
     information,
@@ -32,7 +33,6 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux i
     _path_works,
 )
 
-PREREQUISITES = ("prerequisites", "Prerequisite Checks")
 NETWORK_DOC = "automation-network-configuration"
 PROXY_CONF = "/etc/opt/microsoft/omsagent/proxy.conf"
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"

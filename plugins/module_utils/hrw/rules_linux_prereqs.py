@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
+    PREREQUISITES,
+    SERVICEHEALTH,
     Rule,
     failed,
     information,
@@ -23,16 +25,13 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding impor
     warning,
 )
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux import (
+    GENERATION,
+    OFFICIAL,
+    PLATFORM,
+    SEED,
     _depends_on_install,
 )
 
-PLATFORM = "linux"
-GENERATION = "v1"
-PREREQUISITES = ("prerequisites", "Prerequisite Checks")
-SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
-
-SEED = "hybrid-runbook-worker-troubleshoot.md"
-OFFICIAL = "official-troubleshooters.md#2 "
 INSTALLER = "official-troubleshooters.md#4.2 "
 
 WORKER_VERSION_FILE = "/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/VERSION"

@@ -18,6 +18,10 @@ import datetime
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import regions
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
+    CONNECTIVITY,
+    PREREQUISITES,
+    REGISTRATION,
+    SERVICEHEALTH,
     Rule,
     failed,
     information,
@@ -26,19 +30,15 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding impor
     skipped,
     warning,
 )
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux import (
+    GENERATION,
+    OFFICIAL,
+    PLATFORM,
+    SEED,
+)
 
-PLATFORM = "linux"
-GENERATION = "v1"
-
-PREREQUISITES = ("prerequisites", "Prerequisite Checks")
-REGISTRATION = ("registration", "Registration Checks")
-SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
-CONNECTIVITY = ("connectivity", "Connectivity Checks")
-
-SEED = "hybrid-runbook-worker-troubleshoot.md"
 SEED_403 = "hybrid-runbook-worker-troubleshoot.ko.md#error-403-on-registration"
 UM_SEED = "update-management-troubleshoot.md#scenario-update-run-returns-failed-status-linux"
-OFFICIAL = "official-troubleshooters.md#2 "
 OS_LINK = ("https://learn.microsoft.com/azure/azure-monitor/agents/agents-overview"
            "#supported-operating-systems")
 

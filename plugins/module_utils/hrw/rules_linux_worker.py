@@ -17,6 +17,7 @@ import datetime
 import re
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
+    SERVICEHEALTH,
     Rule,
     failed,
     information,
@@ -27,6 +28,10 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding impor
 )
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux import (
     DSC_CHECK_CMD,
+    GENERATION,
+    OFFICIAL,
+    PLATFORM,
+    SEED,
     RESTART_CMD,
     WORKER_USER,
     _agent_processes,
@@ -36,12 +41,6 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux i
     _workspace,
 )
 
-PLATFORM = "linux"
-GENERATION = "v1"
-SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
-
-SEED = "hybrid-runbook-worker-troubleshoot.md"
-OFFICIAL = "official-troubleshooters.md#2 "
 DIY = "official-troubleshooters.md#4.2 "
 
 CURRENT_MOF = "/etc/opt/omi/conf/omsconfig/configuration/Current.mof"

@@ -362,7 +362,7 @@ def test_every_rule_and_group_is_documented():
     assert missing == [], "docs/rules.md lacks %s" % missing
     for gid, gname in catalog.GROUPS:
         if gid in catalog.group_ids():
-            assert "`%s`" % gid in doc and gname in doc
+            assert "`" + gid + "`" in doc and gname in doc
 
 
 # Every rule of Microsoft's UM_Linux_Troubleshooter_Offline.py (reference §2), by its id.
