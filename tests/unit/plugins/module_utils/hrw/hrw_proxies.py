@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-"""Tiny HTTP CONNECT proxies on 127.0.0.1 for the unit tests (never resolve a name, never leave loopback).
+"""Tiny loopback servers for the unit tests (never resolve a name, never leave loopback).
 
+- :class:`LoopbackServer`: the accept loop every test server here and in test_probe.py shares.
 - :class:`ConnectProxy`: answers ``CONNECT name:port`` by connecting to ``routes[name]`` (a
   loopback port) and relaying bytes; optional basic authentication (407 otherwise); records
   every request head it received.
@@ -15,17 +16,17 @@ import threading
 LOCAL = "127.0.0.1"
 
 
-class ConnectProxy(object):
-    def __init__(self, routes=None, auth=None, mitm=None, status=None):
-        self.routes = dict(routes or {})
-        self.auth = auth
-        self.mitm = mitm
-        self.status = status  # force this answer to every CONNECT (e.g. 403)
-        self.requests = []
+class LoopbackServer(object):
+    """A listening socket on 127.0.0.1 (a free port) served by a daemon thread: each accepted
+    connection goes to :meth:`accepted`, which by default handles it in a thread of its own."""
+
+    backlog = 32
+
+    def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((LOCAL, 0))
-        self.sock.listen(32)
+        self.sock.listen(self.backlog)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
@@ -40,7 +41,27 @@ class ConnectProxy(object):
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            self.accepted(conn)
+
+    def accepted(self, conn):
+        threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        conn.close()
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+class ConnectProxy(LoopbackServer):
+    def __init__(self, routes=None, auth=None, mitm=None, status=None):
+        self.routes = dict(routes or {})
+        self.auth = auth
+        self.mitm = mitm
+        self.status = status  # force this answer to every CONNECT (e.g. 403)
+        self.requests = []
+        super(ConnectProxy, self).__init__()
 
     def _handle(self, conn):
         conn.settimeout(5)
@@ -110,7 +131,3 @@ class ConnectProxy(object):
         pump(client, upstream)
         other.join(5)
         upstream.close()
-
-    def close(self):
-        self.stop.set()
-        self.sock.close()

@@ -109,37 +109,35 @@ def _iso(moment):
 # --------------------------------------------------------------------------- local servers
 
 
-class _Server(object):
-    """A listening socket on 127.0.0.1 served by a daemon thread; ``mode`` says how it answers."""
+def _load_proxies():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hrw_proxies.py")
+    spec = importlib.util.spec_from_file_location("hrw_proxies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_proxies = _load_proxies()
+
+
+class _Server(_proxies.LoopbackServer):
+    """A loopback server whose ``mode`` says how it answers: tls, silent or close."""
 
     def __init__(self, mode, context=None):
         self.mode = mode
         self.context = context
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((LOCAL, 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
         self.held = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super(_Server, self).__init__()
 
-    def _serve(self):
-        while not self.stop.is_set():
-            try:
-                conn, _addr = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if self.mode == "tls":
-                threading.Thread(target=self._tls, args=(conn,), daemon=True).start()
-            elif self.mode == "silent":  # accepts TCP, never speaks TLS
-                self.held.append(conn)
-            else:  # "close": hang up at once
-                conn.close()
+    def accepted(self, conn):
+        if self.mode == "tls":
+            threading.Thread(target=self._tls, args=(conn,), daemon=True).start()
+        elif self.mode == "silent":  # accepts TCP, never speaks TLS
+            self.held.append(conn)
+        else:  # "close": hang up at once
+            conn.close()
 
     def _tls(self, conn):
         conn.settimeout(5)
@@ -151,8 +149,7 @@ class _Server(object):
             conn.close()
 
     def close(self):
-        self.stop.set()
-        self.sock.close()
+        super(_Server, self).close()
         for conn in self.held:
             conn.close()
 
@@ -522,17 +519,6 @@ def test_system_resolver_on_an_ip_literal_sends_nothing():
 # --------------------------------------------------------------------------- through an HTTP proxy (CONNECT)
 
 
-def _load_proxies():
-    import importlib.util
-    import os
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hrw_proxies.py")
-    spec = importlib.util.spec_from_file_location("hrw_proxies", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_proxies = _load_proxies()
 PROXY_NAME = "proxy.contoso.invalid"
 
 
