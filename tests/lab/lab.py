@@ -32,6 +32,7 @@ REQUIREMENTS = (
     ("unshare", "apt-get install util-linux"),
     ("setpriv", "apt-get install util-linux"),
     ("openssl", "apt-get install openssl"),
+    ("gpg", "apt-get install gnupg"),
     ("useradd", "apt-get install passwd"),
     ("/usr/bin/python3", "apt-get install python3"),
 )
@@ -65,6 +66,8 @@ def preflight():
     for tool, fix in REQUIREMENTS:
         if not (os.access(tool, os.X_OK) if tool.startswith("/") else shutil.which(tool)):
             problems.append("%s not found: %s" % (tool, fix))
+    if not os.path.isfile(agent.FAKETIME_LIB):  # the clock_skewed fault preloads it
+        problems.append("%s not found: apt-get install faketime" % agent.FAKETIME_LIB)
     if problems:
         raise LabError("cannot start the lab:\n  - " + "\n  - ".join(problems))
 
