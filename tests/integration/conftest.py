@@ -5,14 +5,41 @@ and ALWAYS taken down (by the ids it started), also when a test fails or the run
 SIGTERM. A lab left by a killed run (SIGKILL) is ended at the start of the next session.
 HRW_LAB_FAULTS=healthy,agent_stopped limits the hosts; HRW_LAB_NET=N picks the lab network
 (127.N.1.x) instead of the first free one, for labs that come up side by side.
+
+Fixture ``run_diagnose``: runs ``ansible-playbook azure_hrw.doctor.diagnose`` with this
+checkout's collection and ansible.cfg, asserts it succeeded and returns its output.
 """
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from tests.lab import DEFAULT_STATE_DIR
 from tests.lab.lab import Lab, LabError, find_labs, free_net, preflight, running
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="session")
+def run_diagnose():
+    """``run_diagnose(*args, timeout=600)``: the diagnose playbook with ``args``; its stdout."""
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": os.path.join(_ROOT, ".tmp", "collections"),
+        "ANSIBLE_CONFIG": os.path.join(_ROOT, "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+    })
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+    def run(*args, timeout=600):
+        proc = subprocess.run([playbook, "azure_hrw.doctor.diagnose"] + [str(a) for a in args], cwd=_ROOT,
+                              env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+        return proc.stdout
+    return run
 
 
 def _end_stale_labs():

@@ -3,15 +3,11 @@ RuleIds its fault declares, and the healthy host has no Failed finding."""
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 pytestmark = pytest.mark.lab
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_BIN = os.path.dirname(sys.executable)
 # Generous: dozens of lab hosts probe the lab's one TLS server at once on a 2-core machine,
 # and a slow handshake must not pass for a fault. Blackholed hosts cost one timeout each.
 _PROBE_TIMEOUT = 6.0
@@ -19,22 +15,9 @@ _PROBE_TIMEOUT = 6.0
 _CHECK_MODE_HOSTS = ("healthy", "agent_stopped", "endpoints_blackholed", "worker_missing")
 
 
-def _run_playbook(lab, save_dir, *extra):
-    env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(_ROOT, ".tmp", "collections"),
-        "ANSIBLE_CONFIG": os.path.join(_ROOT, "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-    })
-    cmd = [
-        os.path.join(_BIN, "ansible-playbook"), "azure_hrw.doctor.diagnose",
-        "-i", str(lab.inventory),
-        "-e", "hrw_diagnose_save_dir=%s" % save_dir,
-        "-e", "hrw_diagnose_probe_timeout=%s" % _PROBE_TIMEOUT,
-    ] + list(extra)
-    proc = subprocess.run(cmd, cwd=_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc.stdout
+def _run_playbook(run_diagnose, lab, save_dir, *extra):
+    return run_diagnose("-i", lab.inventory, "-e", "hrw_diagnose_save_dir=%s" % save_dir,
+                        "-e", "hrw_diagnose_probe_timeout=%s" % _PROBE_TIMEOUT, *extra)
 
 
 def _load(save_dir, host):
@@ -43,9 +26,9 @@ def _load(save_dir, host):
 
 
 @pytest.fixture(scope="module")
-def diagnosis(lab, tmp_path_factory):
+def diagnosis(lab, run_diagnose, tmp_path_factory):
     save_dir = tmp_path_factory.mktemp("diagnosis")
-    stdout = _run_playbook(lab, save_dir)
+    stdout = _run_playbook(run_diagnose, lab, save_dir)
     return {"stdout": stdout, "results": {host: _load(save_dir, host) for host in lab.hosts}}
 
 
@@ -96,10 +79,10 @@ def test_summary_lists_every_host(lab, diagnosis):
         assert host in stdout
 
 
-def test_check_mode_reports_the_same_and_changes_nothing(lab, diagnosis, tmp_path):
+def test_check_mode_reports_the_same_and_changes_nothing(lab, diagnosis, run_diagnose, tmp_path):
     results = diagnosis["results"]
     hosts = [h for h in _CHECK_MODE_HOSTS if h in lab.hosts]
-    stdout = _run_playbook(lab, tmp_path, "--check", "--limit", ",".join(hosts))
+    stdout = _run_playbook(run_diagnose, lab, tmp_path, "--check", "--limit", ",".join(hosts))
     assert "changed=0" in stdout and not re.search(r"changed=[1-9]", stdout)
     for host in hosts:
         assert _failed_ids(_load(tmp_path, host)) == _failed_ids(results[host])
