@@ -26,6 +26,11 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import (
     rules_linux_prereqs,
     rules_linux_system,
     rules_linux_worker,
+    rules_windows,
+    rules_windows_agent,
+    rules_windows_network,
+    rules_windows_system,
+    rules_windows_worker,
 )
 
 __all__ = [
@@ -43,9 +48,11 @@ FINDING_KEYS = (
     "worker_generation",
 )
 
-# Ordered: the catalog order is the evaluation and report order.
-# Catalog order: the order findings are reported in.
-_RULE_MODULES = (rules_linux_system, rules_linux_prereqs, rules_linux, rules_linux_worker, rules_linux_network)
+# Catalog order: the order findings are evaluated and reported in.
+_RULE_MODULES = (
+    rules_linux_system, rules_linux_prereqs, rules_linux, rules_linux_worker, rules_linux_network,
+    rules_windows_system, rules_windows, rules_windows_agent, rules_windows_worker, rules_windows_network,
+)
 _RULES = tuple(rule for module in _RULE_MODULES for rule in module.RULES)
 
 

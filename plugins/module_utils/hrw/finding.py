@@ -30,7 +30,9 @@ PREREQUISITES = ("prerequisites", "Prerequisite Checks")
 SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
 CONNECTIVITY = ("connectivity", "Connectivity Checks")
 REGISTRATION = ("registration", "Registration Checks")
-GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION)
+PERMISSIONS = ("permissions", "Access Permission Checks")
+MACHINE_SETTINGS = ("machineSettings", "Machine Override Checks")
+GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION, PERMISSIONS, MACHINE_SETTINGS)
 
 
 def result(check_result, message, reason=None, arguments=None, evidence=None,
