@@ -83,13 +83,13 @@ CLOUD_CHINA = "china"
 
 _GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
-_AUTOMATION_SUFFIX = {
+AUTOMATION_SUFFIX = {
     CLOUD_PUBLIC: "azure-automation.net",
     CLOUD_USGOV: "azure-automation.us",
     CLOUD_CHINA: "azure-automation.cn",
 }
 
-_LA_SUFFIX = {
+LA_SUFFIX = {
     CLOUD_PUBLIC: "opinsights.azure.com",
     CLOUD_USGOV: "opinsights.azure.us",
     CLOUD_CHINA: "opinsights.azure.cn",
@@ -197,7 +197,7 @@ def _agentsvc(facts, ws, ws_error, cloud):
                 return _endpoint("agentsvc", 1, host, port, "omsadmin.conf %s" % key), None
     if ws is None:
         return None, _error("agentsvc", "no agentsvc endpoint in omsadmin.conf and %s" % ws_error)
-    host = "%s.agentsvc.%s" % (ws, _AUTOMATION_SUFFIX[cloud])
+    host = "%s.agentsvc.%s" % (ws, AUTOMATION_SUFFIX[cloud])
     return _endpoint("agentsvc", 1, host, DEFAULT_PORT, "WORKSPACE_ID (cloud %s)" % cloud), None
 
 
@@ -233,7 +233,7 @@ def _log_analytics(ws, ws_error, cloud):
         return endpoints, errors
     for service in ("ods", "oms"):
         index += 1
-        host = "%s.%s.%s" % (ws, service, _LA_SUFFIX[cloud])
+        host = "%s.%s.%s" % (ws, service, LA_SUFFIX[cloud])
         endpoints.append(_endpoint("log_analytics", index, host, DEFAULT_PORT, "WORKSPACE_ID (cloud %s)" % cloud))
     return endpoints, errors
 
@@ -257,7 +257,7 @@ def _jrds_user(facts):
     return _endpoint("jrds_user", 1, host, port, "user worker.conf [worker-required] jrds_base_uri"), None
 
 
-def _account(account):
+def account_endpoints(account):
     """Account-specific endpoints from ``{id, region}``; nothing when either is not given."""
     account = account if isinstance(account, dict) else {}
     account_id, region = account.get("id"), account.get("region")
@@ -322,8 +322,8 @@ def derive_endpoints(facts, account=None, internet=False):
     if error:
         errors.append(error)
 
-    account_endpoints, account_errors = _account(account)
-    endpoints.extend(account_endpoints)
+    account_eps, account_errors = account_endpoints(account)
+    endpoints.extend(account_eps)
     errors.extend(account_errors)
 
     if internet:
