@@ -18,15 +18,16 @@ author:
   - azure_hrw.doctor contributors (@azure-hrw)
 description:
   - Diagnoses an Azure Automation Hybrid Runbook Worker without changing the host.
-  - Runs the read-only collector on the host once (M(azure_hrw.doctor.hrw_facts) on Linux),
-    then evaluates the rule catalog on the controller and returns one finding per rule.
+  - Runs the read-only collector on the host once (M(azure_hrw.doctor.hrw_facts) on Linux,
+    M(azure_hrw.doctor.win_hrw_facts) on hosts with a Windows shell), then evaluates the rule catalog on the controller and returns one finding per rule.
   - Findings carry the fields of Microsoft's offline troubleshooters (V(RuleId), V(RuleGroupId),
     V(CheckResult), V(CheckResultMessageId), ...) plus what was seen (RV(findings[].evidence)) and
     how to fix it (RV(findings[].remediation)).
   - Also returns the findings as the host fact C(hrw_diagnosis), so later plays, a fact cache
     or a report can use them.
-  - Windows hosts (a connection with a Windows shell) are recognised and fail with a clear
-    message for now; the Windows collector C(azure_hrw.doctor.win_hrw_facts) arrives in a later release.
+  - The collector is chosen by the connection's shell, never guessed. For Windows hosts the
+    endpoints to probe are derived on the controller from O(automation_account_region) and
+    O(automation_account_id) and passed to the Windows collector.
 options:
   rules:
     description:
@@ -98,6 +99,23 @@ options:
     description:
       - The Log Analytics workspace's region, for example V(westeurope).
     type: str
+  hybrid_worker_group:
+    description:
+      - The hybrid worker group this worker must belong to. On Windows the rules compare it with
+        the registration under C(HKLM\SOFTWARE\Microsoft\HybridRunbookWorker) ("Machine is
+        already registered" when the host is registered for another account or group).
+      - "Checked before anything runs for the form of a group name: 1 to 128 characters, none
+        of C(< > * % & : \\ ? . + / #) and no control characters."
+    type: str
+  run_as_certificate_thumbprint:
+    description:
+      - The thumbprint (40 hexadecimal digits, SHA-1) of the Run As certificate the runbooks of
+        this worker use. The Windows collector looks it up in C(Cert:\LocalMachine\My) and the
+        rules check it is there, with its private key, and not expired.
+      - Spaces (and the invisible mark the Windows certificate dialog puts in front) are
+        ignored; the value is checked and upper-cased before anything runs.
+      - Linux hosts ignore it.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -118,11 +136,11 @@ attributes:
   facts:
     support: full
   platform:
-    support: partial
+    support: full
     platforms: [posix, windows]
     details:
       - Linux hosts are diagnosed over SSH with the Python collector.
-      - Hosts with a Windows shell (WinRM, PSRP, SSH with PowerShell) fail with a clear message until the Windows collector ships.
+      - Hosts with a Windows shell (WinRM, PSRP, SSH with PowerShell) are diagnosed with the PowerShell collector (Windows PowerShell 5.1).
   action_group:
     membership:
       - azure_hrw.doctor.hrw
@@ -179,6 +197,15 @@ EXAMPLES = r"""
     - name: Diagnose
       azure_hrw.doctor.hrw_diagnose:
         fail_on: warning
+
+- name: Diagnose a Windows worker (WinRM or PSRP) against what you know about its account
+  azure_hrw.doctor.hrw_diagnose:
+    expected_workspace_id: 5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d
+    automation_account_id: 9d6c1f0e-2b3a-4c5d-8e7f-0a1b2c3d4e5f
+    automation_account_region: westeurope
+    hybrid_worker_group: hrw-group-1
+    run_as_certificate_thumbprint: 3F2A9C0D4B5E6F708192A3B4C5D6E7F8091A2B3C
+    fail_on: failed
 
 - name: Use the findings of the host fact in a later task
   ansible.builtin.debug:

@@ -19,6 +19,7 @@ import re
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import regions
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.windows_endpoints import derive_windows_endpoints
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.catalog import (
     CHECK_RESULTS,
     UnknownRuleError,
@@ -32,8 +33,6 @@ SUPPORTED_FACTS_SCHEMAS = (1,)
 
 LINUX_COLLECTOR = "azure_hrw.doctor.hrw_facts"
 WINDOWS_COLLECTOR = "azure_hrw.doctor.win_hrw_facts"
-# Flip to True when plugins/modules/win_hrw_facts.ps1 ships.
-WINDOWS_COLLECTOR_AVAILABLE = False
 
 PROBE_TIMEOUT_MIN_EXCLUSIVE = 0.0
 PROBE_TIMEOUT_MAX = 60.0
@@ -56,16 +55,57 @@ def collector_options_spec():
 
 def expectation_options_spec():
     """What the user knows about the worker and its account (rules compare the host to it;
-    the account options also reach the collector, for the account-specific endpoints)."""
+    the account options also reach the collector, for the account-specific endpoints, and the
+    Run As thumbprint reaches the Windows collector, which looks the certificate up)."""
     return dict(
         expected_workspace_id=dict(type="str"),
         automation_account_id=dict(type="str"),
         automation_account_region=dict(type="str"),
         workspace_region=dict(type="str"),
+        hybrid_worker_group=dict(type="str"),
+        run_as_certificate_thumbprint=dict(type="str"),
     )
 
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Hybrid worker group names: 1-128 characters, none of < > * % & : \ ? . + / (nor #, which
+# breaks Resource Manager URLs), no control characters, not ending with a space. Source:
+# Microsoft Learn "Naming rules and restrictions for Azure resources", Microsoft.Automation
+# (the rule of the account's named assets: certificates, credentials, variables...), which
+# azurecaf also applies to azurerm_automation_hybrid_runbook_worker_group.
+HYBRID_WORKER_GROUP_MAX = 128
+_GROUP_FORBIDDEN = '<>*%&:\\?.+/#'
+_THUMBPRINT = re.compile(r"^[0-9A-F]{40}$")
+# Copied from the Windows certificate dialog, a thumbprint often starts with an invisible
+# LEFT-TO-RIGHT MARK and has spaces between the bytes.
+_THUMBPRINT_NOISE = re.compile("[\\s:\u200e\u200f\ufeff]")
+
+
+def check_hybrid_worker_group(value):
+    """The group name, stripped of surrounding spaces; raises AnsibleActionFail naming the
+    field and the form when it is not a valid hybrid worker group name."""
+    name = value.strip()
+    bad = sorted(set(c for c in name if c in _GROUP_FORBIDDEN or ord(c) < 32 or ord(c) == 127))
+    if not name or len(name) > HYBRID_WORKER_GROUP_MAX or bad:
+        why = ("it is empty" if not name else "it is %d characters long" % len(name)
+               if len(name) > HYBRID_WORKER_GROUP_MAX else "it contains %s" % ", ".join(repr(c) for c in bad))
+        raise AnsibleActionFail(
+            "hybrid_worker_group must be a hybrid worker group name: 1 to %d characters, none of "
+            "< > * %% & : \\ ? . + / # and no control characters (for example hrw-group-1), got %r: %s"
+            % (HYBRID_WORKER_GROUP_MAX, value, why))
+    return name
+
+
+def check_thumbprint(value):
+    """The thumbprint in upper case without spaces; raises AnsibleActionFail naming the field
+    and the form when it is not 40 hexadecimal digits."""
+    thumbprint = _THUMBPRINT_NOISE.sub("", value).upper()
+    if not _THUMBPRINT.match(thumbprint):
+        raise AnsibleActionFail(
+            "run_as_certificate_thumbprint must be a certificate thumbprint: 40 hexadecimal digits "
+            "(SHA-1, for example 3F2A9C0D4B5E6F708192A3B4C5D6E7F8091A2B3C; spaces are ignored), got %r" % (value,))
+    return thumbprint
 
 
 def check_expectations(args):
@@ -89,6 +129,10 @@ def check_expectations(args):
                 "%s must be an Azure region name such as westeurope or 'West Europe' (case, spaces and "
                 "dashes are ignored), got %r. Valid regions: %s" % (field, value, ", ".join(regions.REGIONS)))
         given[field] = regions.normalize(value)
+    if args.get("hybrid_worker_group") not in (None, ""):
+        given["hybrid_worker_group"] = check_hybrid_worker_group(args["hybrid_worker_group"])
+    if args.get("run_as_certificate_thumbprint") not in (None, ""):
+        given["run_as_certificate_thumbprint"] = check_thumbprint(args["run_as_certificate_thumbprint"])
     return given
 
 
@@ -167,14 +211,40 @@ def is_windows_connection(connection):
     return bool(getattr(shell, "_IS_WINDOWS", False))
 
 
-def windows_not_available_result(action_name):
-    return {
-        "failed": True,
-        "changed": False,
-        "msg": "%s: this host uses a Windows shell; the Windows collector %s arrives in a later "
-               "release of azure_hrw.doctor, so Windows hosts cannot be diagnosed yet. "
-               "Nothing was run on the host." % (action_name, WINDOWS_COLLECTOR),
-    }
+def collector_call(windows, probe_timeout, probe_endpoints, expectations=None):
+    """``(module_name, module_args, endpoint_errors)`` of the one collector call.
+
+    Linux (``hrw_facts``) gets the probe options and the account id/region, nothing else (it
+    rejects unknown options). Windows (``win_hrw_facts``) also gets the endpoint list derived
+    here (ADR 0002, decision 5) and the Run As thumbprint to look up; ``endpoint_errors`` are
+    the endpoints that could not be derived on the controller (added to the facts document).
+    """
+    expectations = expectations or {}
+    module_args = {"probe_timeout": probe_timeout, "probe_endpoints": probe_endpoints}
+    for field in ("automation_account_id", "automation_account_region"):
+        if expectations.get(field):
+            module_args[field] = expectations[field]
+    if not windows:
+        return LINUX_COLLECTOR, module_args, []
+    endpoints, endpoint_errors = derive_windows_endpoints(
+        account_id=expectations.get("automation_account_id"),
+        account_region=expectations.get("automation_account_region"))
+    module_args["endpoints"] = endpoints
+    if expectations.get("run_as_certificate_thumbprint"):
+        module_args["run_as_certificate_thumbprint"] = expectations["run_as_certificate_thumbprint"]
+    return WINDOWS_COLLECTOR, module_args, endpoint_errors
+
+
+def _merge_endpoint_errors(facts, endpoint_errors):
+    """Add the controller's derivation errors to the document's ``endpoint_errors`` (once)."""
+    if not endpoint_errors:
+        return
+    present = facts.get("endpoint_errors")
+    present = list(present) if isinstance(present, list) else []
+    for error in endpoint_errors:
+        if error not in present:
+            present.append(dict(error))
+    facts["endpoint_errors"] = present
 
 
 def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name="hrw_diagnose", expectations=None):
@@ -183,17 +253,8 @@ def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name
     Returns ``(facts, module_result, failure)``: ``failure`` is None on success, else a
     result dict to return as-is (the host fails; other hosts go on).
     """
-    if is_windows_connection(action._connection):
-        if not WINDOWS_COLLECTOR_AVAILABLE:
-            return None, None, windows_not_available_result(action_name)
-        module_name = WINDOWS_COLLECTOR
-    else:
-        module_name = LINUX_COLLECTOR
-
-    module_args = {"probe_timeout": probe_timeout, "probe_endpoints": probe_endpoints}
-    for field in ("automation_account_id", "automation_account_region"):
-        if (expectations or {}).get(field):
-            module_args[field] = expectations[field]
+    module_name, module_args, endpoint_errors = collector_call(
+        is_windows_connection(action._connection), probe_timeout, probe_endpoints, expectations)
     module_result = action._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
 
     if module_result.get("unreachable"):
@@ -213,6 +274,7 @@ def collect_facts(action, task_vars, probe_timeout, probe_endpoints, action_name
             "changed": False,
             "msg": "%s: the collector %s returned %s" % (action_name, module_name, problem),
         }
+    _merge_endpoint_errors(facts, endpoint_errors)
     return facts, module_result, None
 
 

@@ -347,13 +347,16 @@ def test_digest_is_worst_first_and_leaves_out_passed_and_not_applicable(canned_f
 # --- dispatch and failures --------------------------------------------------------------
 
 
-def test_windows_shell_fails_clearly_without_module_call():
-    plugin, fake = make_action({}, windows=True)
-    result = plugin.run(task_vars={})
-    assert result["failed"] is True
-    assert "azure_hrw.doctor.win_hrw_facts" in result["msg"]
-    assert "later release" in result["msg"]
-    assert fake.calls == []
+def test_linux_collector_never_gets_the_windows_only_options(canned_findings):
+    plugin, fake = make_action({"hybrid_worker_group": "hrw-group-1",
+                                "run_as_certificate_thumbprint": "3f2a9c0d4b5e6f708192a3b4c5d6e7f8091a2b3c",
+                                "automation_account_region": "westeurope"})
+    plugin.run(task_vars={})
+    assert fake.calls[0]["module_name"] == "azure_hrw.doctor.hrw_facts"
+    assert set(fake.calls[0]["module_args"]) == {"probe_timeout", "probe_endpoints", "automation_account_region"}
+    # ...but the rules see them (the Windows rules use them; Linux rules may ignore them)
+    assert canned_findings["context"]["hybrid_worker_group"] == "hrw-group-1"
+    assert canned_findings["context"]["run_as_certificate_thumbprint"] == "3F2A9C0D4B5E6F708192A3B4C5D6E7F8091A2B3C"
 
 
 def test_windows_shell_still_validates_rules_first():
