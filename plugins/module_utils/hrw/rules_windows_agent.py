@@ -279,7 +279,7 @@ def check_linked_workspace(facts, context):
                 "management_groups": fact(facts, "agent.management_groups")}
     if not isinstance(workspaces, list):
         return facts_missing("agent.workspaces", workspaces)
-    agent_ids = _lower_ids(w.get("workspace_id") for w in workspaces if isinstance(w, dict))
+    agent_ids = _lower_ids([w.get("workspace_id") for w in workspaces if isinstance(w, dict)])
     update_ids = _lower_ids(updates)
     valid = [w for w in agent_ids if w in update_ids]
     evidence["valid"] = valid
