@@ -176,10 +176,10 @@ def check_system_worker_running(facts, context):
                                "hours of %s, and the agent has run since %s, before that window: the worker's start "
                                "event is older than what was read, so whether it runs cannot be proven locally."
                                % (window, SMA_LOG, start_text), arguments=args, evidence=evidence)
+        since = " since the agent started at %s" % start_text if start_text else ""
         return failed("NoEvent", "The system Hybrid Runbook Worker has not logged a start (15003) or stop (15004) "
                       "event in %s%s: it did not start. Restart the %s service (HealthService) and rerun the "
-                      "troubleshooter." % (SMA_LOG, " since the agent started at %s" % start_text if start_text else "",
-                                          MMA_NAME), arguments=args, evidence=evidence)
+                      "troubleshooter." % (SMA_LOG, since, MMA_NAME), arguments=args, evidence=evidence)
     newest = matching[0]
     evidence["newest"] = newest
     when = parse_utc(newest.get("time_created"))

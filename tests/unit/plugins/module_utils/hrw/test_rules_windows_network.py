@@ -121,6 +121,7 @@ WINHTTP_PROXY = winhttp("    Proxy Server(s) :  proxy.contoso.com:8080", "    By
 IMDS_FAILS = imds(ok=False, status=None, error="Unable to connect to the remote server", direct_ok=False)
 NOT_AZURE = set_path("network.azure_vm.detected", False)
 AUTOMATION = ("agentsvc", "jrds", "account_agentsvc", "account_jrds")
+NO_LEGACY = "no legacy jobruntimedata record for region francecentral"
 
 CASES = []
 for _rule_id, _key in sorted(ENDPOINT_RULES.items()):
@@ -143,8 +144,7 @@ for _rule_id, _key in sorted(ENDPOINT_RULES.items()):
         CASES += [
             (_rule_id, chain(removed(_one), set_path("network.automation_account.region", None)),
              "Skipped.RegionUnknown", None),
-            (_rule_id, removed(_one, [{"purpose": "jrds", "reason": "no legacy jobruntimedata record for region "
-                                                                   "francecentral"}]),
+            (_rule_id, removed(_one, [{"purpose": "jrds", "reason": NO_LEGACY}]),
              "Failed.UnableToGetEndpoint", None),
             (_rule_id, removed(_one), "Skipped.NotProbed", None),
         ]
