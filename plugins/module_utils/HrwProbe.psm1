@@ -95,7 +95,7 @@ $script:ProbeScript = {
         throw $lastError
     }
 
-    Function Set-ProbeTimeout {
+    Function Limit-ProbeSocket {
         param ($Client)
         $ms = Get-RemainingMs
         if ($ms -le 0) {
@@ -107,7 +107,7 @@ $script:ProbeScript = {
 
     Function Invoke-ProxyConnect {
         param ($Client, [string]$TargetHost, [int]$Port)
-        Set-ProbeTimeout -Client $Client
+        Limit-ProbeSocket -Client $Client
         $stream = $Client.GetStream()
         $request = "CONNECT {0}:{1} HTTP/1.1`r`nHost: {0}:{1}`r`n`r`n" -f $TargetHost, $Port
         $bytes = [System.Text.Encoding]::ASCII.GetBytes($request)
@@ -134,7 +134,7 @@ $script:ProbeScript = {
 
     Function Invoke-TlsHandshake {
         param ($Client, [string]$TargetHost)
-        Set-ProbeTimeout -Client $Client
+        Limit-ProbeSocket -Client $Client
         $seen = @{ policy = $null; certificate = $null }
         $callback = {
             param ($source, $certificate, $chain, $policyErrors)
