@@ -364,6 +364,9 @@ Function Invoke-HrwEndpointProbe {
     phase; returns one result per job, in order.
     .PARAMETER Job
     Hashtables {host, port, proxy}; proxy is $null (direct) or {host, port} (HTTP CONNECT).
+    .PARAMETER Failure
+    Receives "host:port: text" for each probe that failed unexpectedly (error_class other),
+    for the caller's `errors`; the result shape has no room for the text.
     .DESCRIPTION
     The main thread waits for all runspaces until the deadline (plus a short grace), then
     reports the unfinished ones as timeouts, asks them to stop without waiting, and releases
@@ -372,7 +375,8 @@ Function Invoke-HrwEndpointProbe {
     [CmdletBinding()]
     param (
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][object[]]$Job,
-        [Parameter(Mandatory = $true)][double]$TimeoutSeconds
+        [Parameter(Mandatory = $true)][double]$TimeoutSeconds,
+        [AllowNull()][System.Collections.Generic.List[String]]$Failure
     )
 
     $results = New-Object -TypeName System.Collections.Generic.List[Object]
@@ -402,26 +406,33 @@ Function Invoke-HrwEndpointProbe {
         }
         $elapsed = [long]([DateTime]::UtcNow - $started).TotalMilliseconds
         foreach ($entry in $running) {
-            $failure = $null
+            $endError = $null
             if ($entry.Handle.IsCompleted) {
                 try {
                     $null = $entry.Shell.EndInvoke($entry.Handle)
                 }
                 catch {
-                    $failure = $_.Exception.Message
+                    $endError = $_.Exception.Message
                 }
             }
             $convert = @{
                 State = $entry.State
                 ViaProxy = ($null -ne $entry.Job.proxy)
                 ElapsedMs = $elapsed
-                Failure = $failure
+                Failure = $endError
             }
             if ($null -ne $entry.Job.proxy) {
                 $convert.ProxyHost = $entry.Job.proxy.host
                 $convert.ProxyPort = [int]$entry.Job.proxy.port
             }
             $results.Add((ConvertTo-HrwProbeResult @convert))
+            $text = $endError
+            if (-not $text) {
+                $text = $entry.State.failure
+            }
+            if ($text -and $null -ne $Failure) {
+                $Failure.Add(('{0}:{1}: {2}' -f $entry.Job.host, $entry.Job.port, $text))
+            }
         }
     }
     finally {

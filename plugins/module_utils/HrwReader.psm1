@@ -147,7 +147,8 @@ Function Get-HrwRegistryValue {
     try {
         # DoNotExpandEnvironmentNames: report what is written, not this session's expansion.
         $value = $key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-        if ($value -is [string[]]) {
+        if ($value -is [array]) {
+            # Multi-string and binary values stay one value (the pipeline would unroll them).
             return , $value
         }
         $value
@@ -308,33 +309,48 @@ Function Get-HrwEventRecord {
         }
     }
     catch {
-        if ($_.FullyQualifiedErrorId -notlike 'NoMatchingEventsFound*') {
+        # No event, or (System log) no such provider registered: nothing to report.
+        if ($_.FullyQualifiedErrorId -notlike 'NoMatchingEventsFound*' -and $_.FullyQualifiedErrorId -notlike 'NoMatchingProvidersFound*') {
             throw
         }
     }
     , $records.ToArray()
 }
 
-Function Get-HrwEventMessage {
+Function Get-HrwEventText {
     <#
     .SYNOPSIS
-    The rendered message of an event record (cut at 512 characters), or $null when the
-    provider's message file is missing.
+    The whole rendered message of an event record, or $null when the provider's message
+    file is missing (for matching; reported messages go through Get-HrwEventMessage).
     #>
     [CmdletBinding()]
     param ([Parameter(Mandatory = $true)][object]$Record)
 
-    $text = $null
     try {
         $text = $Record.Message
         if ($null -eq $text) {
             $text = $Record.FormatDescription()
         }
+        if ($null -ne $text) {
+            return [string]$text
+        }
     }
     catch {
-        $text = $null
+        # A provider whose message DLL is gone: the event is still reported, without text.
+        return $null
     }
-    Format-HrwMessage -Text $text
+    $null
+}
+
+Function Get-HrwEventMessage {
+    <#
+    .SYNOPSIS
+    The rendered message of an event record cut at 512 characters, or $null.
+    #>
+    [CmdletBinding()]
+    param ([Parameter(Mandatory = $true)][object]$Record)
+
+    Format-HrwMessage -Text (Get-HrwEventText -Record $Record)
 }
 
 Function Measure-HrwFolder {
@@ -395,7 +411,8 @@ Function Measure-HrwFolder {
                 }
             }
         }
-        catch [System.UnauthorizedAccessException], [System.IO.IOException] {
+        catch {
+            # Access denied, or a folder removed by the agent during the walk: skip it.
             $result.unreadable_dirs++
         }
     }
@@ -451,7 +468,13 @@ Function Get-HrwAclInfo {
         return $info
     }
     $acl = Get-Acl -LiteralPath $Path -ErrorAction Stop
-    $info.owner = $acl.Owner
+    try {
+        $info.owner = $acl.Owner
+    }
+    catch {
+        # An owner account that no longer resolves: its SID is still the truth.
+        $info.owner = $acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    }
     $aces = New-Object -TypeName System.Collections.Generic.List[Object]
     foreach ($rule in $acl.Access) {
         $sid = $null
@@ -526,6 +549,7 @@ $exportMembers = @{
         'Get-HrwServiceInfo'
         'Test-HrwEventLog'
         'Get-HrwEventRecord'
+        'Get-HrwEventText'
         'Get-HrwEventMessage'
         'Measure-HrwFolder'
         'Get-HrwVersionFolder'

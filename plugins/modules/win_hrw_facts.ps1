@@ -285,7 +285,8 @@ Function Get-UpdatesWorkspaceId {
         return , $ids.ToArray()
     }
     foreach ($record in (Get-HrwEventRecord -LogName $OperationsManagerLog -Id 1210 -MaxEvents $MaxEvents)) {
-        $message = Get-HrwEventMessage -Record $record
+        # The whole text: the solution list can run past the 512 characters that are reported.
+        $message = Get-HrwEventText -Record $record
         if ($null -eq $message -or $message.IndexOf('updates;', [StringComparison]::OrdinalIgnoreCase) -lt 0) {
             continue
         }
@@ -341,12 +342,17 @@ Function Get-AgentProxy {
     $endpoint = $null
     if ($null -ne $Config) {
         $info = ConvertTo-ProxyInfo -Value (Get-HrwObjectProperty -InputObject $Config -Name 'proxyUrl', 'ProxyUrl')
-        $user = Get-HrwObjectProperty -InputObject $Config -Name 'proxyUsername', 'ProxyUsername'
         $proxy.source = 'com'
-        $proxy.has_credentials = -not [string]::IsNullOrEmpty([string]$user)
+        # Unknown (null) when this agent version has no user-name property.
+        if ($null -ne $Config.PSObject.Properties['proxyUsername']) {
+            $user = Get-HrwObjectProperty -InputObject $Config -Name 'proxyUsername'
+            $proxy.has_credentials = -not [string]::IsNullOrEmpty([string]$user)
+        }
         if ($null -ne $info) {
             $proxy.url = $info.url
-            $proxy.has_credentials = $proxy.has_credentials -or $info.userinfo
+            if ($info.userinfo) {
+                $proxy.has_credentials = $true
+            }
             # An https:// proxy (TLS to the proxy) is not probed through, as on Linux.
             if ($info.scheme -eq 'http' -and $info.host) {
                 $endpoint = @{ host = $info.host; port = $info.port }
@@ -613,12 +619,7 @@ Function Find-MessageEvent {
             }
             if ($null -eq $message) {
                 # Rendered in full for the match; cut to 512 characters only when reported.
-                try {
-                    $message = [string]$record.Message
-                }
-                catch {
-                    $message = ''
-                }
+                $message = [string](Get-HrwEventText -Record $record)
             }
             if ($message.Contains($item)) {
                 $found[$item].Add([ordered]@{
@@ -951,7 +952,11 @@ Function Get-EndpointSection {
                 $jobs.Add(@{ host = $endpoint.host; port = $endpoint.port; proxy = $Proxy })
             }
         }
-        $results = Invoke-Guarded -Where 'endpoints' -Script { Invoke-HrwEndpointProbe -Job $jobs.ToArray() -TimeoutSeconds $Timeout }
+        $failures = New-Object -TypeName System.Collections.Generic.List[String]
+        $results = Invoke-Guarded -Where 'endpoints' -Script { Invoke-HrwEndpointProbe -Job $jobs.ToArray() -TimeoutSeconds $Timeout -Failure $failures }
+        foreach ($failure in $failures) {
+            Add-CollectorError -Where 'endpoints' -ErrorRecord (New-Object -TypeName System.InvalidOperationException -ArgumentList $failure)
+        }
         if ($null -ne $results) {
             for ($number = 0; $number -lt $jobs.Count; $number++) {
                 $key = $keys[$number]
