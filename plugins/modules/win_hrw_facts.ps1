@@ -116,7 +116,7 @@ Function ConvertTo-NullableInt {
     if ($null -eq $Value) {
         return $null
     }
-    $parsed = 0L
+    $parsed = [long]0
     if ([long]::TryParse([string]$Value, [ref]$parsed)) {
         return $parsed
     }
