@@ -335,3 +335,26 @@ def test_no_async_callbacks_in_probes():
     assert not re.search(r"\.\w+Async\(", text)
     assert "AuthenticateAsClient(" in text
     assert "RunspaceFactory]::CreateRunspacePool(" in text
+
+
+def test_sources_are_ascii():
+    # Windows PowerShell 5.1 reads a file without BOM in the ANSI code page.
+    for path in [MODULE_PS1] + _utils_of(MODULE_PS1):
+        path.read_bytes().decode("ascii")
+
+
+def test_every_section_is_guarded():
+    # One failed read costs its section (null + an errors entry), never the document.
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    unguarded = ("schema", "platform", "collector", "endpoint_errors", "errors")
+    for key in _adr_document():
+        if key not in unguarded:
+            assert "Invoke-Guarded -Where '%s' -Script" % key in text, key
+
+
+def test_error_locations_name_document_sections():
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    wheres = re.findall(r"-Where '([^']+)'", text)
+    assert len(wheres) > 20
+    top = set(_adr_document())
+    assert [w for w in wheres if w.split(".")[0] not in top] == []
