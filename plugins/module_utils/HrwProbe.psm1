@@ -20,6 +20,8 @@ $script:GraceMs = 250
 # a scriptblock, which is safe here only because SslStream.AuthenticateAsClient (synchronous)
 # calls it on this runspace's own thread; the *Async .NET methods would call it on a pool
 # thread without a runspace and crash the process.
+# Only the language and .NET are used (no cmdlet but Set-StrictMode), so the runspaces can be
+# the light CreateDefault2 kind: nothing to load or autoload while the deadline runs.
 # Progress is written into $State (a synchronized hashtable shared with the main thread) as
 # each stage ends, so a probe stopped at the deadline is still reported up to where it got.
 $script:ProbeScript = {
@@ -59,14 +61,14 @@ $script:ProbeScript = {
         param ([string]$Name)
         $pending = [System.Net.Dns]::BeginGetHostAddresses($Name, $null, $null)
         if (-not $pending.AsyncWaitHandle.WaitOne((Get-RemainingMs))) {
-            throw (New-Object -TypeName System.TimeoutException -ArgumentList 'name resolution timed out')
+            throw ([System.TimeoutException]::new('name resolution timed out'))
         }
         , [System.Net.Dns]::EndGetHostAddresses($pending)
     }
 
     Function Connect-ProbeSocket {
         param ($Addresses, [int]$Port)
-        $lastError = New-Object -TypeName System.Net.Sockets.SocketException -ArgumentList 11001
+        $lastError = [System.Net.Sockets.SocketException]::new(11001)
         # At most four addresses, as the Linux probe: a host with many dead addresses must not
         # use the whole deadline on the first ones.
         $tried = 0
@@ -75,11 +77,11 @@ $script:ProbeScript = {
                 break
             }
             $tried++
-            $client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+            $client = [System.Net.Sockets.TcpClient]::new($address.AddressFamily)
             try {
                 $pending = $client.BeginConnect($address, $Port, $null, $null)
                 if (-not $pending.AsyncWaitHandle.WaitOne((Get-RemainingMs))) {
-                    throw (New-Object -TypeName System.TimeoutException -ArgumentList ('connect to {0} timed out' -f $address))
+                    throw ([System.TimeoutException]::new(('connect to {0} timed out' -f $address)))
                 }
                 $client.EndConnect($pending)
                 return $client
@@ -99,7 +101,7 @@ $script:ProbeScript = {
         param ($Client)
         $ms = Get-RemainingMs
         if ($ms -le 0) {
-            throw (New-Object -TypeName System.TimeoutException -ArgumentList 'deadline reached')
+            throw ([System.TimeoutException]::new('deadline reached'))
         }
         $Client.ReceiveTimeout = $ms
         $Client.SendTimeout = $ms
@@ -113,7 +115,7 @@ $script:ProbeScript = {
         $bytes = [System.Text.Encoding]::ASCII.GetBytes($request)
         $stream.Write($bytes, 0, $bytes.Length)
         # Byte by byte up to the blank line, so nothing of the TLS stream that follows is eaten.
-        $reply = New-Object -TypeName System.Text.StringBuilder
+        $reply = [System.Text.StringBuilder]::new()
         while ($reply.Length -lt 65536) {
             $byte = $stream.ReadByte()
             if ($byte -lt 0) {
@@ -140,7 +142,7 @@ $script:ProbeScript = {
             param ($source, $certificate, $chain, $policyErrors)
             $seen.policy = [string]$policyErrors
             if ($null -ne $certificate) {
-                $seen.certificate = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList $certificate
+                $seen.certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate)
             }
             # Accept, so the presented certificate is recorded even when it is not trusted
             # (a TLS-intercepting proxy shows up as its issuer); the result says it failed.
@@ -149,7 +151,7 @@ $script:ProbeScript = {
         $validator = [System.Net.Security.RemoteCertificateValidationCallback]$callback
         $network = $Client.GetStream()
         # leaveInnerStreamOpen: the caller closes the TcpClient (and its stream) itself.
-        $ssl = New-Object -TypeName System.Net.Security.SslStream -ArgumentList @($network, $true, $validator)
+        $ssl = [System.Net.Security.SslStream]::new($network, $true, $validator)
         try {
             # TLS 1.2 (3072) only: what Azure Automation requires; a host whose SCHANNEL
             # disables it fails here as its agent would.
@@ -180,7 +182,7 @@ $script:ProbeScript = {
         }
         try {
             $addresses = Resolve-ProbeHost -Name $resolveName
-            $texts = New-Object -TypeName System.Collections.Generic.List[String]
+            $texts = [System.Collections.Generic.List[String]]::new()
             foreach ($address in $addresses) {
                 $texts.Add($address.IPAddressToString)
             }
@@ -383,12 +385,17 @@ Function Invoke-HrwEndpointProbe {
     if ($Job.Count -eq 0) {
         return , $results.ToArray()
     }
-    $started = [DateTime]::UtcNow
-    $deadlineTicks = $started.AddSeconds($TimeoutSeconds).Ticks
     # The script text, not the scriptblock, so it runs in the runspace's own session state.
     $scriptText = $script:ProbeScript.ToString()
-    $pool = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspacePool(1, [Math]::Min($script:MaxRunspaces, $Job.Count))
+    $size = [Math]::Min($script:MaxRunspaces, $Job.Count)
+    $pool = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspacePool([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+    $null = $pool.SetMaxRunspaces($size)
+    $null = $pool.SetMinRunspaces($size)
+    # Opened before the clock starts: runspace start-up is the host's cost, not the network's,
+    # and must not turn a slow host's probes into timeouts.
     $pool.Open()
+    $started = [DateTime]::UtcNow
+    $deadlineTicks = $started.AddSeconds($TimeoutSeconds).Ticks
     $running = New-Object -TypeName System.Collections.Generic.List[Object]
     try {
         foreach ($item in $Job) {

@@ -358,3 +358,14 @@ def test_error_locations_name_document_sections():
     assert len(wheres) > 20
     top = set(_adr_document())
     assert [w for w in wheres if w.split(".")[0] not in top] == []
+
+
+def test_probe_runspaces_need_no_cmdlet_but_strict_mode(parser):
+    # The pool uses CreateDefault2 runspaces: a cmdlet to autoload would cost probe time.
+    root = _parse(parser, UTILS / "HrwProbe.psm1")
+    script = [n for n in _walk(root) if n.type == "assignment_expression"
+              and _text(n.children[0]).lower() == "$script:probescript"]
+    assert len(script) == 1
+    defined = set(_functions(script[0]))
+    assert set(_commands(script[0])) - defined == {"Set-StrictMode"}
+    assert "CreateDefault2()" in _text(root)
