@@ -42,8 +42,9 @@ description:
 options:
   probe_timeout:
     description:
-      - Seconds allowed for the whole endpoint probe phase (all endpoints run concurrently); an
-        endpoint still unanswered at the deadline is reported with C(error_class=timeout).
+      - Seconds allowed for the whole endpoint probe phase (all endpoints run concurrently, counted
+        from when the probe runspaces are open); an endpoint still unanswered at the deadline is
+        reported with C(error_class=timeout).
       - The IMDS request uses the smaller of this and 2 seconds per attempt.
       - Must be greater than 0 and at most 60.
     type: float
