@@ -922,13 +922,7 @@ Function Get-EndpointSection {
             })
     }
 
-    $unique = New-Object -TypeName System.Collections.Generic.List[String]
-    foreach ($endpoint in $derived) {
-        $key = '{0}:{1}' -f $endpoint.host, $endpoint.port
-        if (-not $unique.Contains($key)) {
-            $unique.Add($key)
-        }
-    }
+    # One probe per distinct host:port (and path), shared by the entries that name it.
     $direct = @{}
     $tunnelled = @{}
     if ($Probe -and $derived.Count -gt 0) {
