@@ -29,13 +29,20 @@ if locale -a 2>/dev/null | grep -qi '^en_US.utf8$'; then export LC_ALL=en_US.UTF
 git init -q . && git add -A >/dev/null  # ansible-test lists a collection's files through git
 
 # validate-modules inspects PowerShell modules with pwsh, which this platform cannot install;
-# run it on the Python modules only and everything else on the whole collection.
+# run it on the Python modules only and everything else on the whole collection. A .py with
+# a .ps1 sibling is that PowerShell module's documentation: validate-modules would inspect the
+# .ps1 through it, so it is left out too.
 shopt -s nullglob
 ps_modules=(plugins/modules/*.ps1)
-py_modules=(plugins/modules/*.py)
+py_modules=()
+for f in plugins/modules/*.py; do
+  [[ -e ${f%.py}.ps1 ]] || py_modules+=("$f")
+done
 if ((${#ps_modules[@]})); then
   ansible-test sanity --local --python 3.11 --color no --skip-test validate-modules
-  ansible-test sanity --local --python 3.11 --color no --test validate-modules "${py_modules[@]}"
+  if ((${#py_modules[@]})); then
+    ansible-test sanity --local --python 3.11 --color no --test validate-modules "${py_modules[@]}"
+  fi
 else
   ansible-test sanity --local --python 3.11 --color no
 fi
