@@ -94,45 +94,67 @@ def test_every_fault_differs_from_its_base():
         assert load(entry["file"]) != load(entry["base"]), entry["name"]
 
 
-def _paths(value, prefix=""):
-    """``(paths, items)``: the dict key paths outside lists, and for each list of dicts
-    (``"a.b[]"``) the key paths found in its items (lists may be empty in one document)."""
-    paths, items = set(), {}
+def _walk(value, prefix, shape):
     if isinstance(value, dict):
         for key, child in value.items():
             path = prefix + "." + key if prefix else key
-            paths.add(path)
-            if key not in FREE_FORM:
-                sub, sub_items = _paths(child, path)
-                paths |= sub
-                for k, v in sub_items.items():
-                    items.setdefault(k, set()).update(v)
+            shape["paths"].add(path)
+            if child is None:
+                shape["nulls"].add(path)
+            elif key not in FREE_FORM:
+                _walk(child, path, shape)
     elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                sub, sub_items = _paths(item, prefix + "[]")
-                items.setdefault(prefix + "[]", set()).update(sub)
-                for k, v in sub_items.items():
-                    items.setdefault(k, set()).update(v)
-    return paths, items
+        items = [item for item in value if isinstance(item, dict)]
+        if items:
+            shape["lists"].add(prefix)
+        for item in items:
+            _walk(item, prefix + "[]", shape)
 
 
-def _shape(doc):
-    paths, items = _paths(doc)
-    return paths, dict((k, frozenset(v)) for k, v in items.items())
+def shape_of(doc):
+    """Key paths (list items as ``[]``), the paths whose value is null, the non-empty lists."""
+    shape = {"paths": set(), "nulls": set(), "lists": set()}
+    _walk(doc, "", shape)
+    return shape
 
 
-def test_every_document_has_the_shape_of_the_healthy_ws2019():
-    ref_paths, ref_items = _shape(load("windows_ws2019_healthy.json"))
-    all_items = dict(ref_items)
-    for entry in HEALTHY + FAULTS:
-        paths, items = _shape(load(entry["file"]))
-        assert paths == ref_paths, (entry["file"], sorted(paths ^ ref_paths))
-        for list_path, keys in items.items():
-            if list_path in all_items:
-                assert keys == all_items[list_path], (entry["file"], list_path, sorted(keys ^ all_items[list_path]))
-            else:
-                all_items[list_path] = keys
+def _excused(path, shape):
+    """A path a document lacks because a value on the way is null, or a list on the way is
+    empty (ADR 0002: a value that could not be read is null; lists may be empty)."""
+    parts = path.split(".")
+    for n in range(1, len(parts)):
+        prefix = ".".join(parts[:n])
+        if prefix in shape["nulls"]:
+            return True
+        if prefix.endswith("[]") and prefix[:-2] not in shape["lists"]:
+            return True
+    return False
+
+
+def test_every_document_has_the_same_shape():
+    shapes = dict((e["file"], shape_of(load(e["file"]))) for e in HEALTHY + FAULTS)
+    union = set()
+    for shape in shapes.values():
+        union |= shape["paths"]
+    for name, shape in sorted(shapes.items()):
+        missing = sorted(p for p in union - shape["paths"] if not _excused(p, shape))
+        assert missing == [], "%s lacks keys other documents have" % name
+    # and the top-level sections are the healthy host's, key for key
+    ref = shapes["windows_ws2019_healthy.json"]
+    for name, shape in shapes.items():
+        top = set(p for p in shape["paths"] if "." not in p and "[]" not in p)
+        assert top == set(p for p in ref["paths"] if "." not in p and "[]" not in p), name
+
+
+def test_shape_check_sees_a_missing_key():
+    doc = load("windows_ws2019_healthy.json")
+    other = load("windows_ws2019_healthy.json")
+    del other["host"]["os"]["ubr"]
+    other["agent"]["proxy"] = None
+    union = shape_of(doc)["paths"]
+    shape = shape_of(other)
+    missing = sorted(p for p in union - shape["paths"] if not _excused(p, shape))
+    assert missing == ["host.os.ubr"]  # agent.proxy.* is excused: the proxy is null
 
 
 def test_documents_are_windows_schema_1_and_healthy_context_matches():
