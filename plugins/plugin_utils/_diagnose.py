@@ -87,14 +87,18 @@ def check_hybrid_worker_group(value):
     field and the form when it is not a valid hybrid worker group name."""
     name = value.strip()
     bad = sorted(set(c for c in name if c in _GROUP_FORBIDDEN or ord(c) < 32 or ord(c) == 127))
-    if not name or len(name) > HYBRID_WORKER_GROUP_MAX or bad:
-        why = ("it is empty" if not name else "it is %d characters long" % len(name)
-               if len(name) > HYBRID_WORKER_GROUP_MAX else "it contains %s" % ", ".join(repr(c) for c in bad))
-        raise AnsibleActionFail(
-            "hybrid_worker_group must be a hybrid worker group name: 1 to %d characters, none of "
-            "< > * %% & : \\ ? . + / # and no control characters (for example hrw-group-1), got %r: %s"
-            % (HYBRID_WORKER_GROUP_MAX, value, why))
-    return name
+    if not name:
+        why = "it is empty"
+    elif len(name) > HYBRID_WORKER_GROUP_MAX:
+        why = "it is %d characters long" % len(name)
+    elif bad:
+        why = "it contains %s" % ", ".join(repr(c) for c in bad)
+    else:
+        return name
+    raise AnsibleActionFail(
+        "hybrid_worker_group must be a hybrid worker group name: 1 to %d characters, none of "
+        "< > * %% & : \\ ? . + / # and no control characters (for example hrw-group-1), got %r: %s"
+        % (HYBRID_WORKER_GROUP_MAX, value, why))
 
 
 def check_thumbprint(value):
@@ -316,7 +320,8 @@ def diagnose(facts, include, exclude, controller_utc=None, probe_endpoints=None,
     The rules get the context ``{'controller_utc': ..., 'probe_endpoints': ...}`` (the latter
     only when known), so they can tell "not probed on purpose" from "no probe result", plus
     the expectation options the user gave (``expected_workspace_id``, ``automation_account_id``,
-    ``automation_account_region``, ``workspace_region``). Returns ``(findings, summary)``.
+    ``automation_account_region``, ``workspace_region``, ``hybrid_worker_group``,
+    ``run_as_certificate_thumbprint``). Returns ``(findings, summary)``.
     """
     rules = select_rules(include=include, exclude=exclude, platform=facts.get("platform"))
     context = dict(expectations or {})

@@ -311,3 +311,19 @@ def test_stopped_agent_recorded_host_with_the_real_rules():
     assert "MonitoringAgentServiceRunningCheck" in failed
     assert any("MonitoringAgentServiceRunningCheck" in line for line in result["digest"])
     assert "MonitoringAgentServiceRunningCheck" in result["msg"]
+
+
+@pytest.mark.parametrize("group, expected", [
+    ("hrw-group-1", "hrw-group-1"), (" Prod_Workers (EU) ", "Prod_Workers (EU)"), ("x" * 128, "x" * 128),
+])
+def test_valid_group_names_reach_the_rules(canned_findings, group, expected):
+    plugin, fake = make_action({"hybrid_worker_group": group})
+    plugin.run(task_vars={})
+    assert canned_findings["context"]["hybrid_worker_group"] == expected
+    assert "hybrid_worker_group" not in fake.calls[0]["module_args"]
+
+
+def test_thumbprint_copied_from_the_certificate_dialog_is_accepted(canned_findings):
+    plugin, fake = make_action({"run_as_certificate_thumbprint": "\u200e3f:2a:9c:0d:4b:5e:6f:70:81:92:a3:b4:c5:d6:e7:f8:09:1a:2b:3c"})
+    plugin.run(task_vars={})
+    assert fake.calls[0]["module_args"]["run_as_certificate_thumbprint"] == THUMBPRINT
