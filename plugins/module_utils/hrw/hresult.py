@@ -92,7 +92,7 @@ _BARE_HEX = re.compile(r"^[0-9A-Fa-f]{8}$")
 _DECIMAL = re.compile(r"^-?[0-9]+$")
 # 0x and eight hex digits, not inside a longer token; or a decimal value right after "HRESULT".
 _FIND_HEX = re.compile(r"(?<![0-9A-Za-z])0[xX][0-9A-Fa-f]{8}(?![0-9A-Za-z])")
-_FIND_DECIMAL = re.compile(r"HRESULT[\s:=(]{1,4}(-?[0-9]{1,10})(?![0-9])", re.IGNORECASE)
+_FIND_DECIMAL = re.compile(r"HRESULT[\s:=(]{1,4}(-?[0-9]{1,10})(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def normalize(code):
