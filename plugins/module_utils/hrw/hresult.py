@@ -26,15 +26,17 @@ EXPECTED_FORM = ("an HRESULT: 0x followed by up to 8 hex digits (0x8024402C), ex
 _NETWORK = ("These indicate network connectivity issues. Make sure your machine has network connectivity to "
             "Update Management. See the network planning section for a list of required ports and addresses.")
 
+_WSUS = (" If you're using a WSUS server, make sure the registry values WUServer and WUStatusServer under the "
+         "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate registry key specify the "
+         "correct WSUS server.")
+
 #: code -> {explanation, action}, from the seed's table (the "Exception" and "Resolution or
 #: action" columns). 0x8024402C has two rows there (network, WSUS); both are kept.
 TABLE = {
     "0x8024402C": {
         "explanation": "A network connectivity issue (0x8024402C, like 0x8024401C and 0x8024402F); with a WSUS "
                        "server, the WSUS server configured may be wrong.",
-        "action": _NETWORK + " If you're using a WSUS server, make sure the registry values WUServer and "
-                  "WUStatusServer under the HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\"
-                  "WindowsUpdate registry key specify the correct WSUS server.",
+        "action": _NETWORK + _WSUS,
     },
     "0x8024401C": {
         "explanation": "A network connectivity issue (0x8024401C, like 0x8024402C and 0x8024402F).",
