@@ -106,10 +106,11 @@ def _agent_state(facts):
 def _registrations(facts):
     """Entries {account_id, group, user_worker, layout} of HKLM\\...\\HybridRunbookWorker."""
     entries = []
-    root = as_dict(fact(facts, "registration.root_values"))
-    if root.get("RunbookWorkerGroup"):
-        entries.append({"account_id": None, "group": root.get("RunbookWorkerGroup"), "user_worker": None,
-                        "layout": "root values (older layout)"})
+    # registry value names are case-insensitive, and data here (not document keys: ADR 0002)
+    for name, value in sorted(as_dict(fact(facts, "registration.root_values")).items()):
+        if isinstance(name, str) and name.lower() == "runbookworkergroup" and value:
+            entries.append({"account_id": None, "group": value, "user_worker": None,
+                            "layout": "root values (older layout)"})
     for account in as_list(fact(facts, "registration.accounts")):
         if not isinstance(account, dict):
             continue

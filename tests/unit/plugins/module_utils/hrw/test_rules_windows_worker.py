@@ -173,7 +173,7 @@ def test_registration_legacy_root_group_compared_with_group():
     doc["registration"]["accounts"] = []
     doc["registration"]["root_values"] = {"RunbookWorkerGroup": "old-group"}
     assert mid("HybridWorkerRegistrationCheck", doc) == "HybridWorkerRegistrationCheck.Failed.OtherGroup"
-    doc["registration"]["root_values"] = {"RunbookWorkerGroup": GROUP}
+    doc["registration"]["root_values"] = {"runbookworkergroup": GROUP, "OtherValue": "x"}
     assert mid("HybridWorkerRegistrationCheck", doc) == "HybridWorkerRegistrationCheck.Information.AccountNotRecorded"
     assert mid("HybridWorkerRegistrationCheck", doc, ctx(automation_account_id=None)) == \
         "HybridWorkerRegistrationCheck.Passed"
