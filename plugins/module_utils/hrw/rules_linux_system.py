@@ -14,9 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
-
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import regions
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.clock import (
+    CLOCK_FAIL_SECONDS,
+    CLOCK_WARN_SECONDS,
+    parse_utc as _parse_utc,
+)
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import (
     CONNECTIVITY,
     PREREQUISITES,
@@ -70,9 +73,8 @@ MIN_MEMORY_KB = 3800000
 LOAD_PER_CORE_WARN = 1.5
 AVAILABLE_MEMORY_WARN_KB = 512 * 1024
 AVAILABLE_MEMORY_WARN_RATIO = 0.10
-#: Clock: the registration fails beyond +/-15 minutes (seed 403 scenario); warn from 5.
-CLOCK_FAIL_SECONDS = 15 * 60
-CLOCK_WARN_SECONDS = 5 * 60
+#: Clock: CLOCK_FAIL_SECONDS (15 minutes, seed 403 scenario) and CLOCK_WARN_SECONDS (5) come
+#: from clock.py, shared with the Windows clock rule.
 
 
 # --------------------------------------------------------------------------- helpers
@@ -94,17 +96,6 @@ def _number(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return value
-
-
-def _parse_utc(text):
-    if not isinstance(text, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
-        try:
-            return datetime.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
 
 
 def _usable_cores(facts):
