@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
 import os
 
 import pytest
@@ -17,20 +16,13 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import (
     rules_windows_agent,
     rules_windows_network,
 )
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
 DOC = os.path.join(ROOT, "docs", "rules.md")
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-windows_doc = _load("windows_doc")
 UMW_MODULES = (rules_windows, rules_windows_agent, rules_windows_network)
 UMW_IDS = [
     "OperatingSystemCheck", "DotNetFrameworkInstalledCheck", "WindowsManagementFrameworkInstalledCheck",
@@ -191,9 +183,10 @@ def test_wmf_reads_windows_powershell_not_pwsh():
 
 
 def test_dotnet_names_the_version():
-    finding = run("DotNetFrameworkInstalledCheck", windows_doc.healthy())
-    assert finding["CheckResultMessageArguments"] == ["4.8", "528049"]
     doc = windows_doc.healthy()
+    doc["dotnet"]["release"] = 528049
+    finding = run("DotNetFrameworkInstalledCheck", doc)
+    assert finding["CheckResultMessageArguments"] == ["4.8", "528049"]
     doc["dotnet"]["release"] = 379893
     assert "4.5.2" in run("DotNetFrameworkInstalledCheck", doc)["CheckResultMessage"]
 
@@ -242,7 +235,7 @@ def test_umw_groups_are_microsofts():
 
 def test_healthy_document_passes_every_umw_rule():
     doc = windows_doc.healthy()
-    findings = catalog.evaluate(doc, catalog.select_rules(UMW_IDS), {"controller_utc": windows_doc.NOW})
+    findings = catalog.evaluate(doc, catalog.select_rules(UMW_IDS), {"controller_utc": doc["host"]["utc_now"]})
     assert len(findings) == len(UMW_IDS)
     for finding in findings:
         assert finding["CheckResult"] == "Passed", (finding["CheckResultMessageId"], finding["CheckResultMessage"])

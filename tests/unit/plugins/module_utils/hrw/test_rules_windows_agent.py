@@ -5,34 +5,24 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
-import os
-
 import pytest
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import rules_windows_agent
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import test_rules_windows as shared
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-windows_doc = _load("windows_doc")
-shared = _load("test_rules_windows")
 set_path, chain, check_case, case_id, run = (shared.set_path, shared.chain, shared.check_case, shared.case_id,
                                              shared.run)
-WS = windows_doc.WS
-OTHER_WS = windows_doc.OTHER_WS
+WS = windows_doc.healthy()["agent"]["workspace_id"]   # the one workspace the healthy agent reports to
+OTHER_WS = "9f8e7d6c-5b4a-4321-8765-0fedcba98765"
+AGENT_START = "2026-11-25T06:01:12Z"
 
 
 def worker_events(*events):
-    """(id, time) pairs -> SMA events of the system worker (Microsoft's property match holds)."""
+    """The agent (re)started at AGENT_START; (id, time) pairs -> SMA events of the system worker since
+    (Microsoft's property match holds)."""
     def change(doc):
+        doc["agent"]["service"]["process_start_utc"] = AGENT_START
         doc["events"]["sma"]["worker_events"] = [
             {"id": i, "time_created": t, "properties": ["7.3.1125.0", WS + "_WS2019-HRW01", WS, "WS2019-HRW01"]}
             for i, t in events]
@@ -41,7 +31,8 @@ def worker_events(*events):
 
 
 def user_worker_only(doc):
-    # a 15003 of a user worker: properties[1] is not properties[2]_properties[3]
+    # a 15003 of a user worker since the agent started: properties[1] is not properties[2]_properties[3]
+    doc["agent"]["service"]["process_start_utc"] = AGENT_START
     doc["events"]["sma"]["worker_events"] = [
         {"id": 15003, "time_created": "2026-11-25T07:00:00Z", "properties": ["7.3.1125.0", "hrw-group-1", WS, "x"]}]
 
@@ -276,5 +267,7 @@ def test_machine_keys_negative_generic_rights():
 
 
 def test_wu_service_reports_status():
-    finding = run("WUServiceRunningCheck", windows_doc.healthy())
+    doc = windows_doc.healthy()
+    doc["windows_update"]["service"].update(status="Stopped", start_type="Manual")
+    finding = run("WUServiceRunningCheck", doc)
     assert "Manual" in finding["CheckResultMessage"] and "Stopped" in finding["CheckResultMessage"]

@@ -5,28 +5,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
-import os
-
 import pytest
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import rules_windows_network
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import test_rules_windows as shared
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-windows_doc = _load("windows_doc")
-shared = _load("test_rules_windows")
 set_path, chain, check_case, case_id, run = (shared.set_path, shared.chain, shared.check_case, shared.case_id,
                                              shared.run)
-PROXY = {"host": "proxy.contoso.com", "port": 8080}
 ENDPOINT_RULES = {
     "AutomationAgentServiceConnectivityCheck1": ("agentsvc", 1),
     "AutomationJobRuntimeDataServiceConnectivityCheck": ("jrds", 1),
@@ -44,7 +30,7 @@ def broken(purposes, error_class):
     """The endpoints of ``purposes`` fail with ``error_class`` on the direct path (no proxy)."""
     def change(doc):
         for ep in _entries(doc, purposes):
-            ep.update(windows_doc.probe(error_class))
+            windows_doc.direct(ep, windows_doc.probe(error_class))
     change.__name__ = "broken(%s)" % error_class
     return change
 
@@ -55,14 +41,10 @@ def via_proxy(purposes, error_class, direct_class=None):
         doc["agent"]["proxy"] = {"url": "http://proxy.contoso.com:8080", "has_credentials": False, "source": "com"}
         for ep in doc["endpoints"]:
             cls = error_class if ep in _entries(doc, purposes) else None
-            through = windows_doc.probe(cls)
-            through["proxy"] = dict(PROXY, ok=cls not in ("refused", "timeout", "dns", "proxy"),
-                                    status=407 if cls == "proxy" else 200,
-                                    error="the proxy answered CONNECT with HTTP/1.1 407" if cls == "proxy" else None)
-            ep["via_proxy"] = through
-            ep["direct"] = windows_doc.probe(direct_class)
-            for key in ("dns", "tcp", "tls", "elapsed_ms", "error_class"):
-                ep[key] = through[key]
+            windows_doc.through_proxy(ep, windows_doc.probe(cls), windows_doc.probe(direct_class),
+                                      ok=cls not in ("refused", "timeout", "dns", "proxy"),
+                                      status=407 if cls == "proxy" else 200,
+                                      error="the proxy answered CONNECT with HTTP/1.1 407" if cls == "proxy" else None)
     change.__name__ = "via_proxy(%s,%s)" % (error_class, direct_class)
     return change
 
@@ -79,8 +61,7 @@ def removed(purposes, errors=None):
 def not_probed(purposes):
     def change(doc):
         for ep in _entries(doc, purposes):
-            ep.update({"dns": {"ok": None, "addresses": [], "error": None}, "tcp": {"ok": None, "error": None},
-                       "tls": None, "error_class": None})
+            windows_doc.not_probed(ep)
     change.__name__ = "not_probed"
     return change
 
@@ -88,7 +69,7 @@ def not_probed(purposes):
 def tls_not_checked(purposes):
     def change(doc):
         for ep in _entries(doc, purposes):
-            ep["tls"] = None
+            windows_doc.direct(ep, dict(windows_doc.probe(), tls=None))
     change.__name__ = "tls_not_checked"
     return change
 
@@ -237,7 +218,9 @@ def test_https_uses_the_probed_automation_hosts_not_eus2():
     broken(AUTOMATION, "timeout")(doc)
     finding = run("HttpsConnection", doc)
     assert "eus2" not in finding["CheckResultMessage"]
-    assert windows_doc.WS + ".agentsvc.azure-automation.net" in finding["CheckResultMessageArguments"]
+    assert doc["agent"]["workspace_id"] + ".agentsvc.azure-automation.net" in finding["CheckResultMessageArguments"]
+    assert finding["CheckResultMessageArguments"] == [ep["host"] for ep in _entries(doc, AUTOMATION)]
+    assert [ep["purpose"] for ep in _entries(doc, AUTOMATION)] == list(AUTOMATION)
 
 
 def test_proxy_parsing():

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
-"""Every result path of every rule of rules_windows_worker.py, on the healthy Windows facts
-document of test_rules_windows_system.py (ADR 0002 field for field) and mutations of it."""
+"""Every result path of every rule of rules_windows_worker.py, on the recorded healthy Windows
+facts document (windows_doc.healthy(): tests/unit/fixtures/facts/windows_ws2019_healthy.json)
+and mutations of it."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import importlib.util
 import os
 import re
 
@@ -16,28 +15,27 @@ import pytest
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import hresult
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import rules_windows_worker as rww
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
 DOC = os.path.join(ROOT, "docs", "rules.md")
 
 
-def _load_system_tests():
-    spec = importlib.util.spec_from_file_location("windows_seed_facts", os.path.join(HERE, "test_rules_windows_system.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SYS = _load_system_tests()
-ACCOUNT, GROUP, NOW, FULL_CONTEXT = SYS.ACCOUNT, SYS.GROUP, SYS.NOW, SYS.FULL_CONTEXT
+NOW = "2026-11-25T20:00:00Z"   # host and controller clock of these tests (the times below are relative to it)
+AGENT_START = "2026-11-25T06:01:12Z"   # when a test says the agent (re)started this morning
+FULL_CONTEXT = dict(windows_doc.context(), controller_utc=NOW)
+_REGISTERED = windows_doc.healthy()["registration"]["accounts"][0]   # the account and group the host is in
+ACCOUNT, GROUP = _REGISTERED["account_id"], _REGISTERED["groups"][0]["name"]
 OTHER = "99999999-8888-4777-8666-555555555555"
 THUMB = "0123456789ABCDEF0123456789ABCDEF01234567"
 OWN = [r.rule_id for r in rww.RULES]
 
 
 def facts():
-    return copy.deepcopy(SYS.windows_healthy())
+    doc = windows_doc.healthy()
+    doc["host"]["utc_now"] = NOW
+    return doc
 
 
 def run(rule_id, doc, context=None):
@@ -67,8 +65,7 @@ def event(when, message="m", **extra):
 def test_healthy_fixture():
     findings = catalog.evaluate(facts(), rww.RULES, FULL_CONTEXT)
     got = dict((f["RuleId"], f["CheckResultMessageId"]) for f in findings)
-    expected = dict((r, r + ".Passed") for r in OWN)
-    expected["RunAsCertificateCheck"] = "RunAsCertificateCheck.Skipped.NotRequested"
+    expected = dict((r, r + ".Passed") for r in OWN)   # RunAsCertificateCheck too: the context names it
     expected["ExtensionWorkerServiceCheck"] = "ExtensionWorkerServiceCheck.Information.NotInstalled"
     assert got == expected
     for f in findings:
@@ -93,7 +90,7 @@ def test_every_message_id_is_documented():
             assert "`%s`" % message_id in section or "`%s`" % suffix in section, message_id
 
 
-@pytest.mark.parametrize("doc", SYS.GARBAGE)
+@pytest.mark.parametrize("doc", windows_doc.GARBAGE)
 def test_garbage_never_passes_never_crashes(doc):
     for f in catalog.evaluate(doc, rww.RULES, FULL_CONTEXT):
         assert f["CheckResult"] not in ("Passed", "Failed"), f["CheckResultMessageId"]
@@ -237,10 +234,11 @@ def test_module_not_pushed():
 
 def test_module_missing():
     doc = facts()
-    doc["azure_automation"]["hybrid_registration_exists"] = False
+    doc["azure_automation"].update(versions=["7.3.1125.0", "7.3.1417.0"], latest="7.3.1417.0",
+                                   hybrid_registration_exists=False)
     f = run("AzureAutomationModuleCheck", doc)
     assert f["CheckResultMessageId"] == "AzureAutomationModuleCheck.Failed.ModuleMissing"
-    assert f["CheckResultMessageArguments"][0] == "7.3.1125.0"
+    assert f["CheckResultMessageArguments"][0] == "7.3.1417.0"   # the latest version, where the agent looks
 
 
 def test_module_skips():
@@ -258,13 +256,18 @@ def _worker_events(doc, *events):
 
 
 def test_health_state_worker_started_since_agent_start():
-    f = run("HealthServiceStateCheck", facts())
+    doc = facts()
+    f = run("HealthServiceStateCheck", doc)
     assert f["CheckResultMessageId"] == "HealthServiceStateCheck.Passed"
-    assert f["evidence"]["health_service_state"]["size_bytes"] == 73400320
+    assert f["evidence"]["health_service_state"] == doc["health_service_state"]
+    doc["agent"]["service"]["process_start_utc"] = AGENT_START
+    _worker_events(doc, (15004, "2026-11-25T06:00:58Z"), (15003, "2026-11-25T06:02:30Z"))
+    assert mid("HealthServiceStateCheck", doc) == "HealthServiceStateCheck.Passed"
 
 
 def test_health_state_no_worker_start_since_agent_start():
     doc = facts()
+    doc["agent"]["service"]["process_start_utc"] = AGENT_START
     _worker_events(doc, (15003, "2026-11-25T05:00:00Z"))  # before the agent's start at 06:01:12
     f = run("HealthServiceStateCheck", doc)
     assert f["CheckResultMessageId"] == "HealthServiceStateCheck.Information.NoWorkerStart"
@@ -272,11 +275,12 @@ def test_health_state_no_worker_start_since_agent_start():
     assert "Remove-Item -Path 'C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\Health Service State' -Recurse" \
         in f["remediation"]["manual"]
     assert f["scenario"].endswith("#corrupt-cache")
-    assert f["evidence"]["health_service_state"]["newest_write_utc"] == "2026-11-25T19:58:00Z"
+    assert f["evidence"]["health_service_state"]["newest_write_utc"] == doc["health_service_state"]["newest_write_utc"]
 
 
 def test_health_state_only_stop_events():
     doc = facts()
+    doc["agent"]["service"]["process_start_utc"] = AGENT_START
     _worker_events(doc, (15004, "2026-11-25T07:00:00Z"))
     assert mid("HealthServiceStateCheck", doc) == "HealthServiceStateCheck.Information.WorkerStopped"
     _worker_events(doc, (15003, "2026-11-25T06:02:00Z"), (15004, "2026-11-25T09:00:00Z"))
@@ -356,6 +360,7 @@ def test_runbook_authentication_no_log():
 
 def test_signalr_timeout_after_worker_start_fails():
     doc = facts()
+    _worker_events(doc, (15003, "2026-11-25T06:02:30Z"))
     doc["events"]["sma"]["events_15011"] = [event("2026-11-25T18:00:00Z", "…/notifications/hub timed out")]
     f = run("SignalRConnectionCheck", doc)
     assert f["CheckResultMessageId"] == "SignalRConnectionCheck.Failed.NotificationHubTimeout"
@@ -371,6 +376,7 @@ def test_signalr_timeout_without_any_worker_start_fails():
 
 def test_signalr_timeout_before_worker_restart_warns():
     doc = facts()
+    _worker_events(doc, (15003, "2026-11-25T06:02:30Z"))
     doc["events"]["sma"]["events_15011"] = [event("2026-11-25T05:00:00Z")]
     f = run("SignalRConnectionCheck", doc)
     assert f["CheckResultMessageId"] == "SignalRConnectionCheck.PassedWithWarning.BeforeWorkerRestart"
@@ -431,8 +437,11 @@ def test_run_as_certificate_expiry_uses_host_clock_then_controller():
 
 
 def test_run_as_certificate_not_requested_or_not_collected():
-    assert mid("RunAsCertificateCheck", facts()) == "RunAsCertificateCheck.Skipped.NotRequested"
-    assert mid("RunAsCertificateCheck", facts(), ctx(run_as_certificate_thumbprint=THUMB)) == \
+    doc = facts()
+    doc["run_as_certificate"] = None   # the collector reads it only when the thumbprint option is given
+    assert mid("RunAsCertificateCheck", doc, ctx(run_as_certificate_thumbprint=None)) == \
+        "RunAsCertificateCheck.Skipped.NotRequested"
+    assert mid("RunAsCertificateCheck", doc, ctx(run_as_certificate_thumbprint=THUMB)) == \
         "RunAsCertificateCheck.Skipped.FactsMissing"
 
 
@@ -510,9 +519,8 @@ def test_windows_update_facts_missing():
 # --------------------------------------------------------------------------- ExtensionWorkerServiceCheck
 
 def _v2(doc, status="Running"):
-    doc["extension"]["service"] = {"name": "HybridWorkerService", "exists": True, "display_name":
-                                   "Hybrid Worker Service", "status": status, "start_type": "Automatic",
-                                   "process_id": 4100, "process_start_utc": "2026-11-25T06:00:00Z"}
+    doc["extension"]["service"] = windows_doc.service("HybridWorkerService", "Hybrid Worker Service", status,
+                                                      "Automatic", 4100, "2026-11-25T06:00:00Z")
     doc["extension"]["plugin_exists"] = True
     doc["extension"]["versions"] = ["1.1.13"]
     doc["extension"]["registry_keys"] = {"hybrid_worker": True, "hybrid_runbook_worker_v2": True}
