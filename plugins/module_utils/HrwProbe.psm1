@@ -14,6 +14,10 @@ $script:MaxRunspaces = 16
 # at the stage it reached (every blocking call in a probe is itself bounded by the deadline).
 $script:GraceMs = 250
 
+# Longest a warm-up pipeline waits for the other runspaces of the pool to open (before the probe
+# clock starts; opening one Windows PowerShell 5.1 runspace takes about 0.1-0.5 s).
+$script:WarmUpMs = 30000
+
 # One probe, run inside a runspace of the pool. Every call is synchronous and bounded by the
 # shared deadline: DNS and TCP connect through Begin*/WaitOne(remaining) without callbacks,
 # CONNECT and TLS through socket read/write timeouts. The certificate validation callback is
@@ -359,6 +363,48 @@ Function ConvertTo-HrwProbeResult {
     $result
 }
 
+Function Open-HrwProbePool {
+    <#
+    .SYNOPSIS
+    Makes an opened RunspacePool create and open all of its Size runspaces now.
+    .DESCRIPTION
+    Size pipelines wait at a CountdownEvent until all Size have signalled it; with
+    MaxRunspaces = Size each needs its own runspace, so when they all return every runspace of
+    the pool exists and is open (idle runspaces stay in the pool for the probes). The wait inside
+    a warm-up is bounded (WarmUpMs), so a runspace that cannot open costs a bounded time and the
+    caller's `errors` gets the text, never a hung module.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)][System.Management.Automation.Runspaces.RunspacePool]$Pool,
+        [Parameter(Mandatory = $true)][int]$Size
+    )
+
+    $gate = New-Object -TypeName System.Threading.CountdownEvent -ArgumentList $Size
+    $warm = New-Object -TypeName System.Collections.Generic.List[Object]
+    try {
+        for ($i = 0; $i -lt $Size; $i++) {
+            $shell = [PowerShell]::Create()
+            $shell.RunspacePool = $Pool
+            $null = $shell.AddScript('param($Gate, $Ms) $null = $Gate.Signal(); $null = $Gate.Wait($Ms)').AddArgument($gate).AddArgument($script:WarmUpMs)
+            $warm.Add([PSCustomObject]@{ Shell = $shell; Handle = $shell.BeginInvoke() })
+        }
+        foreach ($entry in $warm) {
+            $null = $entry.Shell.EndInvoke($entry.Handle)
+        }
+    }
+    finally {
+        if (-not $gate.IsSet) {
+            # A warm-up failed to start: release the ones waiting at the barrier now.
+            $gate.Reset(0)
+        }
+        foreach ($entry in $warm) {
+            $entry.Shell.Dispose()
+        }
+        $gate.Dispose()
+    }
+}
+
 Function Invoke-HrwEndpointProbe {
     <#
     .SYNOPSIS
@@ -391,13 +437,19 @@ Function Invoke-HrwEndpointProbe {
     $pool = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspacePool([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
     $null = $pool.SetMaxRunspaces($size)
     $null = $pool.SetMinRunspaces($size)
-    # Opened before the clock starts: runspace start-up is the host's cost, not the network's,
-    # and must not turn a slow host's probes into timeouts.
-    $pool.Open()
-    $started = [DateTime]::UtcNow
-    $deadlineTicks = $started.AddSeconds($TimeoutSeconds).Ticks
     $running = New-Object -TypeName System.Collections.Generic.List[Object]
+    $warmed = $false
     try {
+        # All $size runspaces are created and opened before the clock starts: runspace start-up
+        # is the host's cost, not the network's, and must not turn a slow host's probes into
+        # timeouts. Open() opens only one runspace (SetMinRunspaces is not honoured there); the
+        # pool creates the others one at a time inside BeginInvoke. So $size warm-up pipelines
+        # are held at a barrier until every one of them runs, i.e. until all runspaces exist.
+        $pool.Open()
+        Open-HrwProbePool -Pool $pool -Size $size
+        $warmed = $true
+        $started = [DateTime]::UtcNow
+        $deadlineTicks = $started.AddSeconds($TimeoutSeconds).Ticks
         foreach ($item in $Job) {
             $state = New-HrwProbeState
             $shell = [PowerShell]::Create()
@@ -455,7 +507,10 @@ Function Invoke-HrwEndpointProbe {
             }
         }
         if ($allDone) {
-            $pool.Close()
+            # A pool that failed to open or warm up is only disposed (Dispose closes what it can).
+            if ($warmed) {
+                $pool.Close()
+            }
             $pool.Dispose()
         }
         else {

@@ -369,3 +369,22 @@ def test_probe_runspaces_need_no_cmdlet_but_strict_mode(parser):
     defined = set(_functions(script[0]))
     assert set(_commands(script[0])) - defined == {"Set-StrictMode"}
     assert "CreateDefault2()" in _text(root)
+
+
+def test_probe_runspaces_are_all_open_before_the_deadline_clock(parser):
+    # RunspacePool.Open() opens one runspace; the others would be opened one at a time inside
+    # BeginInvoke, after the clock started, and a slow host's probes would become timeouts.
+    root = _parse(parser, UTILS / "HrwProbe.psm1")
+    body = [n for n in _walk(root) if n.type == "function_statement" and "Invoke-HrwEndpointProbe" in _text(n).split("{", 1)[0]]
+    assert len(body) == 1
+    text = _text(body[0])
+    try_at = text.index("try {")
+    open_at = text.index("$pool.Open()")
+    warm_at = text.index("Open-HrwProbePool -Pool $pool -Size $size")
+    clock_at = text.index("$started = [DateTime]::UtcNow")
+    first_job_at = text.index(".BeginInvoke()")
+    # Open inside the try (a failed Open does not leak the pool), then the warm-up, then the clock.
+    assert try_at < open_at < warm_at < clock_at < first_job_at
+    warm = [n for n in _walk(root) if n.type == "function_statement" and "Open-HrwProbePool" in _text(n).split("{", 1)[0]]
+    assert len(warm) == 1
+    assert "CountdownEvent" in _text(warm[0]) and "$Gate.Wait($Ms)" in _text(warm[0])
