@@ -12,6 +12,10 @@ Set-StrictMode -Version 2.0
 # Messages are cut here (ADR 0002 decision 6) so one chatty event cannot bloat the document.
 $script:MaxMessageLength = 512
 
+# Seconds one CIM (WMI) query may take (the same bound as win_hrw_facts.ps1 $CimTimeoutSec): a
+# hung WMI then costs this long and the caller records an `errors` entry, never a hung module.
+$script:CimTimeoutSec = 15
+
 Function ConvertTo-HrwUtcString {
     <#
     .SYNOPSIS
@@ -226,7 +230,7 @@ Function Get-HrwServiceInfo {
         process_id = $null
         process_start_utc = $null
     }
-    $service = Get-CimInstance -ClassName Win32_Service -Filter ("Name='{0}'" -f $Name) -ErrorAction Stop
+    $service = Get-CimInstance -ClassName Win32_Service -Filter ("Name='{0}'" -f $Name) -OperationTimeoutSec $script:CimTimeoutSec -ErrorAction Stop
     if ($null -eq $service) {
         return $info
     }
@@ -245,7 +249,7 @@ Function Get-HrwServiceInfo {
     $processId = [int]$service.ProcessId
     if ($processId -gt 0) {
         $info.process_id = $processId
-        $process = Get-CimInstance -ClassName Win32_Process -Filter ("ProcessId={0}" -f $processId) -ErrorAction Stop
+        $process = Get-CimInstance -ClassName Win32_Process -Filter ("ProcessId={0}" -f $processId) -OperationTimeoutSec $script:CimTimeoutSec -ErrorAction Stop
         if ($null -ne $process) {
             $info.process_start_utc = ConvertTo-HrwUtcString -Value $process.CreationDate
         }

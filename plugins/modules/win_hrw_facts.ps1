@@ -62,6 +62,10 @@ $SmaLog = 'Microsoft-SMA/Operational'
 # How many Microsoft-SMA events (of the window) are read to find the process-exit messages,
 # per max_events kept: their event id is not documented, so the text is matched instead.
 $MessageScanFactor = 10
+# Seconds one CIM (WMI) query may take: a damaged repository or a stuck WmiPrvSE, common on
+# the broken hosts this module diagnoses, then costs this long and becomes an `errors` entry
+# with nulls in its section, instead of blocking the task until the WinRM operation timeout.
+$CimTimeoutSec = 15
 
 $errors = New-Object -TypeName System.Collections.Generic.List[Object]
 # Passed from the agent section to the endpoint probes in memory only: the agent's http
@@ -125,7 +129,7 @@ Function ConvertTo-NullableInt {
 
 Function Get-CimFirst {
     param ([Parameter(Mandatory = $true)][string]$ClassName)
-    Get-CimInstance -ClassName $ClassName -ErrorAction Stop | Select-Object -First 1
+    Get-CimInstance -ClassName $ClassName -OperationTimeoutSec $CimTimeoutSec -ErrorAction Stop | Select-Object -First 1
 }
 
 # --------------------------------------------------------------------------- host
@@ -164,7 +168,7 @@ Function Get-OsMapping {
 
 Function Get-CpuLoad {
     $values = New-Object -TypeName System.Collections.Generic.List[Double]
-    foreach ($processor in (Get-CimInstance -ClassName Win32_Processor -ErrorAction Stop)) {
+    foreach ($processor in (Get-CimInstance -ClassName Win32_Processor -OperationTimeoutSec $CimTimeoutSec -ErrorAction Stop)) {
         if ($null -ne $processor.LoadPercentage) {
             $values.Add([double]$processor.LoadPercentage)
         }

@@ -388,3 +388,25 @@ def test_probe_runspaces_are_all_open_before_the_deadline_clock(parser):
     warm = [n for n in _walk(root) if n.type == "function_statement" and "Open-HrwProbePool" in _text(n).split("{", 1)[0]]
     assert len(warm) == 1
     assert "CountdownEvent" in _text(warm[0]) and "$Gate.Wait($Ms)" in _text(warm[0])
+
+
+def test_every_cim_query_is_bounded(parser):
+    # A hung WMI must cost a bounded time (an `errors` entry + nulls), never hang the module.
+    calls = 0
+    for path in [MODULE_PS1] + _utils_of(MODULE_PS1):
+        root = _parse(parser, path)
+        for node in _walk(root):
+            if node.type != "command":
+                continue
+            text = _text(node)
+            name = text.split(None, 1)[0].lower()
+            # Get-WmiObject / [wmi] / [wmiclass] have no operation timeout: not used at all.
+            assert name not in ("get-wmiobject", "gwmi", "invoke-wmimethod"), path.name
+            if name == "get-ciminstance":
+                calls += 1
+                assert re.search(r"-OperationTimeoutSec \$(script:)?CimTimeoutSec\b", text), text
+        assert not re.search(r"\[wmi(class|searcher)?\]", path.read_text(encoding="utf-8"), re.I), path.name
+    assert calls >= 4
+    for path, constant in ((MODULE_PS1, "$CimTimeoutSec = "), (UTILS / "HrwReader.psm1", "$script:CimTimeoutSec = ")):
+        value = int(re.search(re.escape(constant) + r"(\d+)", path.read_text(encoding="utf-8")).group(1))
+        assert 0 < value <= 30, path.name
