@@ -456,8 +456,8 @@ Function Get-HrwAclInfo {
     .SYNOPSIS
     The ADR 0002 ACL mapping {path, exists, owner, aces} of a folder.
     .DESCRIPTION
-    Raw ACEs only (identity, SID, Allow/Deny, rights mask, inherited): the effective-rights
-    arithmetic is Python's (ADR 0002 decision 2).
+    Raw ACEs only (identity, SID, Allow/Deny, rights mask, inherited, inherit_only,
+    container_inherit): the effective-rights arithmetic is Python's (ADR 0002 decision 2).
     #>
     [CmdletBinding()]
     param ([Parameter(Mandatory = $true)][string]$Path)
@@ -480,21 +480,31 @@ Function Get-HrwAclInfo {
         $info.owner = $acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
     }
     $aces = New-Object -TypeName System.Collections.Generic.List[Object]
-    foreach ($rule in $acl.Access) {
-        $sid = $null
+    # Read by SID (always present) and translated to an account name only for `identity`: the
+    # reverse (name -> SID) fails for names that do not round-trip, e.g. "APPLICATION PACKAGE
+    # AUTHORITY\ALL APPLICATION PACKAGES" on some builds, and would leave the ACE without a SID.
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        $sid = [string]$rule.IdentityReference.Value
+        $identity = $sid
         try {
-            $sid = $rule.IdentityReference.Translate([System.Security.Principal.SecurityIdentifier]).Value
+            $identity = [string]$rule.IdentityReference.Translate([System.Security.Principal.NTAccount]).Value
         }
         catch {
-            # An orphaned or unresolvable account: the identity text is still reported.
-            $sid = $null
+            # An orphaned or unresolvable account: the SID is the identity text.
+            $identity = $sid
         }
+        $inheritance = [int]$rule.InheritanceFlags
+        $propagation = [int]$rule.PropagationFlags
         $aces.Add([ordered]@{
-                identity = [string]$rule.IdentityReference.Value
+                identity = $identity
                 sid = $sid
                 type = [string]$rule.AccessControlType
                 rights = [int]$rule.FileSystemRights
                 inherited = [bool]$rule.IsInherited
+                # InheritOnly: the ACE does not apply to this folder, only to what inherits it.
+                inherit_only = ($propagation -band [int][System.Security.AccessControl.PropagationFlags]::InheritOnly) -ne 0
+                # ContainerInherit: subfolders inherit the ACE.
+                container_inherit = ($inheritance -band [int][System.Security.AccessControl.InheritanceFlags]::ContainerInherit) -ne 0
             })
     }
     $info.aces = $aces.ToArray()

@@ -389,8 +389,8 @@ def right_names(mask):
     return [name for bit, name in _RIGHT_NAMES if mask & bit]
 
 
-def _token_aces(aces):
-    """(allow, deny, considered) masks over the ACEs that apply to SYSTEM's token."""
+def _token_aces(aces, applies):
+    """(allow, deny, considered) masks over the ACEs that name SYSTEM's token and for which ``applies(ace)``."""
     allow = deny = 0
     considered = []
     for ace in as_list(aces):
@@ -398,7 +398,7 @@ def _token_aces(aces):
             continue
         sid = str(ace.get("sid") or "").upper()
         rights = file_rights(ace.get("rights"))
-        if sid not in SYSTEM_TOKEN_SIDS or rights is None:
+        if sid not in SYSTEM_TOKEN_SIDS or rights is None or not applies(ace):
             continue
         considered.append(ace)
         if str(ace.get("type")).lower() == "deny":
@@ -406,6 +406,22 @@ def _token_aces(aces):
         else:
             allow |= rights
     return allow, deny, considered
+
+
+def _applies_to_folder(ace):
+    # InheritOnly: the ACE is only a template for children, it grants or denies nothing on the folder itself.
+    return ace.get("inherit_only") is False
+
+
+def _inherited_by_subfolders(ace):
+    # Only a ContainerInherit ACE reaches a subfolder (MachineKeys); unknown (an older document) counts, so the
+    # warning is never lost.
+    return ace.get("container_inherit") is not False
+
+
+def _token_aces_without_flags(aces):
+    return [a for a in as_list(aces) if isinstance(a, dict) and str(a.get("sid") or "").upper() in SYSTEM_TOKEN_SIDS
+            and not isinstance(a.get("inherit_only"), bool)]
 
 
 def check_machine_keys(facts, context):
@@ -423,13 +439,21 @@ def check_machine_keys(facts, context):
                                               "control; icacls \"%s\" /grant \"*S-1-5-18:(F)\"" % (path, path)))
     if not isinstance(folder.get("aces"), list):
         return facts_missing("permissions.machine_keys.aces", folder.get("aces"))
-    allow, deny, considered = _token_aces(folder.get("aces"))
+    unknown = _token_aces_without_flags(folder.get("aces"))
+    if unknown:
+        return facts_missing("permissions.machine_keys.aces.inherit_only", unknown,
+                             "Not checked: an ACE of %s for an identity in SYSTEM's token has no inherit_only flag, so "
+                             "whether it applies to the folder itself is unknown." % path)
+    allow, deny, considered = _token_aces(folder.get("aces"), _applies_to_folder)
+    ignored = [a for a in folder.get("aces") if isinstance(a, dict) and a.get("inherit_only") is True
+               and str(a.get("sid") or "").upper() in SYSTEM_TOKEN_SIDS]
     effective = allow & ~deny
     missing = REQUIRED & ~effective
     denied = REQUIRED & deny
     evidence.update({"token_sids": sorted(SYSTEM_TOKEN_SIDS), "considered_aces": considered,
                      "allowed": right_names(allow), "denied": right_names(deny),
-                     "effective": right_names(effective), "missing": right_names(missing)})
+                     "effective": right_names(effective), "missing": right_names(missing),
+                     "inherit_only_aces_ignored": ignored})
     if missing:
         if denied:
             return failed("Denied", "SYSTEM lacks Write and Modify on %s: a Deny entry for an identity in its token "
@@ -440,7 +464,7 @@ def check_machine_keys(facts, context):
                       arguments=args + right_names(missing), evidence=evidence)
     parent = fact(facts, "permissions.rsa")
     if isinstance(parent, dict) and isinstance(parent.get("aces"), list):
-        p_allow, p_deny, p_considered = _token_aces(parent.get("aces"))
+        p_allow, p_deny, p_considered = _token_aces(parent.get("aces"), _inherited_by_subfolders)
         if p_deny & REQUIRED:
             evidence["parent"] = {"path": parent.get("path"), "denied": right_names(p_deny),
                                   "considered_aces": [a for a in p_considered if str(a.get("type")).lower() == "deny"]}

@@ -70,8 +70,9 @@ def workspaces(*ids, **kwargs):
     return change
 
 
-def ace(sid, kind, rights, identity="x"):
-    return {"identity": identity, "sid": sid, "type": kind, "rights": rights, "inherited": False}
+def ace(sid, kind, rights, identity="x", inherit_only=False, container_inherit=False):
+    return {"identity": identity, "sid": sid, "type": kind, "rights": rights, "inherited": False,
+            "inherit_only": inherit_only, "container_inherit": container_inherit}
 
 
 def machine_keys(*aces):
@@ -160,11 +161,38 @@ CASES = [
     ("CryptoRsaMachineKeysFolderAccessCheck", machine_keys(ace("S-1-5-18", "Allow", FULL),
                                                            ace("S-1-1-0", "Deny", 0x116)),
      "Failed.Denied", "grant_machine_keys_system"),
+    # An inherit-only Deny (subfolders and files only) removes nothing on the folder itself ...
+    ("CryptoRsaMachineKeysFolderAccessCheck", machine_keys(ace("S-1-5-18", "Allow", FULL),
+                                                           ace("S-1-1-0", "Deny", FULL, inherit_only=True,
+                                                               container_inherit=True)),
+     "Passed", None),
+    # ... and an inherit-only Allow grants nothing on it.
+    ("CryptoRsaMachineKeysFolderAccessCheck", machine_keys(ace("S-1-5-18", "Allow", FULL, inherit_only=True,
+                                                               container_inherit=True),
+                                                           ace("S-1-5-18", "Allow", READ_EXECUTE)),
+     "Failed", "grant_machine_keys_system"),
+    # An ACE of SYSTEM's token without the flag (an older document): not checked, never passed.
+    ("CryptoRsaMachineKeysFolderAccessCheck", machine_keys({"identity": "x", "sid": "S-1-5-18", "type": "Allow",
+                                                            "rights": FULL, "inherited": False}),
+     "Skipped.FactsMissing", None),
     ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.machine_keys.exists", False), "Failed.Missing",
      None),
-    ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.rsa.aces", [ace("S-1-5-11", "Deny", 0x10000)]),
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-5-11", "Deny", 0x10000, container_inherit=True)]),
      "PassedWithWarning.ParentDeny", None),
-    ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.rsa.aces", [ace("S-1-5-32-545", "Deny", FULL)]),
+    # A parent Deny that subfolders do not inherit (files only, or this folder only) never reaches MachineKeys ...
+    ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.rsa.aces", [ace("S-1-5-11", "Deny", FULL)]),
+     "Passed", None),
+    # ... an inherit-only one with ContainerInherit does (it exists only to be inherited).
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-1-0", "Deny", 0x116, inherit_only=True, container_inherit=True)]),
+     "PassedWithWarning.ParentDeny", None),
+    # Unknown inheritance (an older document) keeps the warning rather than hide it.
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [{"identity": "x", "sid": "S-1-1-0", "type": "Deny", "rights": FULL}]),
+     "PassedWithWarning.ParentDeny", None),
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-5-32-545", "Deny", FULL, container_inherit=True)]),
      "Passed", None),
     ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.machine_keys.aces", None), "Skipped.FactsMissing",
      None),
@@ -255,6 +283,17 @@ def test_machine_keys_names_the_missing_rights():
     for name in ("WriteData", "AppendData", "WriteAttributes", "Delete"):
         assert name in finding["CheckResultMessageArguments"]
     assert "ReadData" not in finding["evidence"]["missing"]
+
+
+def test_machine_keys_reports_ignored_inherit_only_aces():
+    doc = windows_doc.healthy()
+    deny = ace("S-1-1-0", "Deny", FULL, inherit_only=True, container_inherit=True)
+    machine_keys(ace("S-1-5-18", "Allow", FULL), deny)(doc)
+    finding = run("CryptoRsaMachineKeysFolderAccessCheck", doc)
+    assert finding["CheckResult"] == "Passed"
+    assert finding["evidence"]["inherit_only_aces_ignored"] == [deny]
+    assert deny not in finding["evidence"]["considered_aces"]
+    assert finding["evidence"]["denied"] == []
 
 
 def test_machine_keys_negative_generic_rights():
