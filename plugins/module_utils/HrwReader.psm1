@@ -16,6 +16,16 @@ $script:MaxMessageLength = 512
 # hung WMI then costs this long and the caller records an `errors` entry, never a hung module.
 $script:CimTimeoutSec = 15
 
+# Event messages are rendered in this culture: the Python rules match English text, and on
+# Windows PowerShell 5.1 Get-WinEvent renders Message through the publisher metadata of the
+# thread's CurrentCulture, which comes back $null/empty when that culture has no message
+# resources (e.g. de-CH or en-GB regional settings with an en-US UI, as under WinRM).
+$script:MessageCulture = 'en-US'
+
+# Log name -> how many event messages could not be rendered (null or empty even after a second
+# FormatDescription() in the host's own culture); the module reports one `errors` entry per log.
+$script:UnrenderedMessages = [ordered]@{}
+
 Function ConvertTo-HrwUtcString {
     <#
     .SYNOPSIS
@@ -307,7 +317,12 @@ Function Get-HrwEventRecord {
         $filter.StartTime = ([DateTime]$StartTime).ToLocalTime()
     }
     $records = New-Object -TypeName System.Collections.Generic.List[Object]
+    # Get-WinEvent renders each Message while it reads, in the thread's CurrentCulture: read in
+    # en-US (MessageCulture) and restore the caller's culture whatever happens.
+    $thread = [System.Threading.Thread]::CurrentThread
+    $culture = $thread.CurrentCulture
     try {
+        $thread.CurrentCulture = [Globalization.CultureInfo]::GetCultureInfo($script:MessageCulture)
         foreach ($record in (Get-WinEvent -FilterHashtable $filter -MaxEvents $MaxEvents -ErrorAction Stop)) {
             $records.Add($record)
         }
@@ -318,32 +333,64 @@ Function Get-HrwEventRecord {
             throw
         }
     }
+    finally {
+        $thread.CurrentCulture = $culture
+    }
     , $records.ToArray()
 }
 
 Function Get-HrwEventText {
     <#
     .SYNOPSIS
-    The whole rendered message of an event record, or $null when the provider's message
-    file is missing (for matching; reported messages go through Get-HrwEventMessage).
+    The whole rendered message of an event record, or $null when it cannot be rendered (for
+    matching; reported messages go through Get-HrwEventMessage).
+    .DESCRIPTION
+    The message Get-WinEvent rendered (in en-US, see Get-HrwEventRecord), else one more
+    FormatDescription() in the host's culture. A message that is still null or empty is
+    counted for its log (Get-HrwUnrenderedMessage), so the caller can say in `errors` that
+    lists built by matching message text may be incomplete, instead of reading an empty
+    list as "no such event".
     #>
     [CmdletBinding()]
     param ([Parameter(Mandatory = $true)][object]$Record)
 
+    $text = $null
     try {
         $text = $Record.Message
-        if ($null -eq $text) {
+        if ([string]::IsNullOrEmpty($text)) {
             $text = $Record.FormatDescription()
-        }
-        if ($null -ne $text) {
-            return [string]$text
         }
     }
     catch {
         # A provider whose message DLL is gone: the event is still reported, without text.
-        return $null
+        $text = $null
+    }
+    if (-not [string]::IsNullOrEmpty($text)) {
+        return [string]$text
+    }
+    $log = [string]$Record.LogName
+    if ($script:UnrenderedMessages.Contains($log)) {
+        $script:UnrenderedMessages[$log] = $script:UnrenderedMessages[$log] + 1
+    }
+    else {
+        $script:UnrenderedMessages[$log] = 1
     }
     $null
+}
+
+Function Get-HrwUnrenderedMessage {
+    <#
+    .SYNOPSIS
+    Log name -> count, for each event log with messages Get-HrwEventText could not render.
+    #>
+    [CmdletBinding()]
+    param ()
+
+    $copy = [ordered]@{}
+    foreach ($log in $script:UnrenderedMessages.Keys) {
+        $copy[$log] = [int]$script:UnrenderedMessages[$log]
+    }
+    $copy
 }
 
 Function Get-HrwEventMessage {
@@ -564,6 +611,7 @@ $exportMembers = @{
         'Test-HrwEventLog'
         'Get-HrwEventRecord'
         'Get-HrwEventText'
+        'Get-HrwUnrenderedMessage'
         'Get-HrwEventMessage'
         'Measure-HrwFolder'
         'Get-HrwVersionFolder'

@@ -1063,6 +1063,18 @@ $networkSection = Invoke-Guarded -Where 'network' -Script {
 $endpointSection = Invoke-Guarded -Where 'endpoints' -Script {
     Get-EndpointSection -Endpoints $module.Params['endpoints'] -WorkspaceId $workspaceId -Proxy $collectorState.ProxyEndpoint -Probe $probe -Timeout $probeTimeout
 }
+# One entry per event log whose messages could not be rendered: lists built by matching the
+# message text (agent.updates_workspace_ids, events.sma.process_exit_*) may then be incomplete,
+# and an empty one must not be read as "no such event".
+$null = Invoke-Guarded -Where 'events' -Script {
+    $unrendered = Get-HrwUnrenderedMessage
+    foreach ($log in $unrendered.Keys) {
+        $errors.Add([ordered]@{
+                where = 'events'
+                error = ('{0}: {1} event message(s) could not be rendered (no en-US or local message text for the publisher); lists matched on message text (agent.updates_workspace_ids, events.sma.process_exit_*) may be incomplete and those messages are null' -f $log, $unrendered[$log])
+            })
+    }
+}
 $endpointList = @()
 $endpointErrorList = @()
 if ($null -ne $endpointSection) {

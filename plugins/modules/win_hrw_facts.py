@@ -141,6 +141,13 @@ notes:
   - The agent's proxy password is never read, so a probe through a proxy that needs
     authentication gets the proxy's C(407) answer (C(error_class=proxy)); C(agent.proxy.has_credentials)
     tells the rules why.
+  - Event messages are rendered in the en-US culture (the rules match English text; on Windows
+    PowerShell 5.1 a message can come back empty when the thread's regional culture has no message
+    resources, as with de-CH or en-GB regional settings under WinRM). A message that still cannot
+    be rendered is V(null), and each event log with such messages adds one entry to C(errors)
+    (C(where=events), with the log name and count), because lists built by matching message text
+    (C(agent.updates_workspace_ids), C(events.sma.process_exit_*)) may then be incomplete; an
+    empty list is not proof that no such event was logged.
   - For Linux hosts use M(azure_hrw.doctor.hrw_facts); the action plugins choose the collector.
 seealso:
   - module: azure_hrw.doctor.hrw_facts

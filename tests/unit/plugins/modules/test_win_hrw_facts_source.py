@@ -410,3 +410,21 @@ def test_every_cim_query_is_bounded(parser):
     for path, constant in ((MODULE_PS1, "$CimTimeoutSec = "), (UTILS / "HrwReader.psm1", "$script:CimTimeoutSec = ")):
         value = int(re.search(re.escape(constant) + r"(\d+)", path.read_text(encoding="utf-8")).group(1))
         assert 0 < value <= 30, path.name
+
+
+def test_event_messages_render_in_en_us_and_unrendered_ones_are_reported(parser):
+    # An empty list built by matching message text must not silently mean "no such event".
+    root = _parse(parser, UTILS / "HrwReader.psm1")
+    functions = dict((n, f) for f in _walk(root) if f.type == "function_statement"
+                     for n in _functions(f) if n in _text(f).split("{", 1)[0])
+    read = _text(functions["Get-HrwEventRecord"])
+    set_at = read.index("$thread.CurrentCulture = [Globalization.CultureInfo]::GetCultureInfo($script:MessageCulture)")
+    assert set_at < read.index("Get-WinEvent -FilterHashtable") < read.index("finally {") < \
+        read.index("$thread.CurrentCulture = $culture")
+    assert "$script:MessageCulture = 'en-US'" in _text(root)
+    text = _text(functions["Get-HrwEventText"])
+    assert "$script:UnrenderedMessages[$log]" in text and "IsNullOrEmpty" in text
+    module = MODULE_PS1.read_text(encoding="utf-8")
+    report = module.index("$unrendered = Get-HrwUnrenderedMessage")
+    assert report < module.index("errors = $errors.ToArray()")
+    assert "could not be rendered" in module[report:]
