@@ -139,9 +139,12 @@ $script:ProbeScript = {
     }
 
     Function Invoke-TlsHandshake {
-        param ($Client, [string]$TargetHost)
+        param ($Client, [string]$TargetHost, $Progress)
         Limit-ProbeSocket -Client $Client
         $seen = @{ policy = $null; certificate = $null }
+        # Shared before the handshake: a probe stopped at the deadline still reports the
+        # certificate it received, and whether the chain was built (the callback ran).
+        $Progress.tls_seen = $seen
         $callback = {
             param ($source, $certificate, $chain, $policyErrors)
             $seen.policy = [string]$policyErrors
@@ -156,10 +159,18 @@ $script:ProbeScript = {
         $network = $Client.GetStream()
         # leaveInnerStreamOpen: the caller closes the TcpClient (and its stream) itself.
         $ssl = [System.Net.Security.SslStream]::new($network, $true, $validator)
+        # The chain is built by SslStream itself, before the callback, with an X509Chain whose
+        # policy the caller cannot set except through this flag: $false makes it
+        # X509RevocationMode.NoCheck, so no CRL/OCSP is fetched. Windows PowerShell 5.1
+        # (.NET Framework 4.x) has no per-call switch for the AIA/AuthRoot downloads of a
+        # missing intermediate or root (X509ChainPolicy.DisableCertificateDownloads is .NET 5+,
+        # and that chain's UrlRetrievalTimeout is not reachable); a build blocked on them is
+        # bounded by the deadline instead, where the main thread reports it as such.
+        $checkRevocation = $false
         try {
             # TLS 1.2 (3072) only: what Azure Automation requires; a host whose SCHANNEL
             # disables it fails here as its agent would.
-            $ssl.AuthenticateAsClient($TargetHost, $null, [System.Security.Authentication.SslProtocols]3072, $false)
+            $ssl.AuthenticateAsClient($TargetHost, $null, [System.Security.Authentication.SslProtocols]3072, $checkRevocation)
         }
         finally {
             $ssl.Dispose()
@@ -254,7 +265,7 @@ $script:ProbeScript = {
 
         $State.stage = 'tls'
         try {
-            $seen = Invoke-TlsHandshake -Client $client -TargetHost $Job.host
+            $seen = Invoke-TlsHandshake -Client $client -TargetHost $Job.host -Progress $State
             $tls = [ordered]@{ ok = $false; error = $null; subject = $null; issuer = $null; not_after = $null }
             if ($null -ne $seen.certificate) {
                 $tls.subject = $seen.certificate.Subject
@@ -298,6 +309,7 @@ Function New-HrwProbeState {
     # Shared between the main thread and one runspace, hence synchronized.
     [hashtable]::Synchronized(@{
             stage = $null
+            tls_seen = $null
             dns = $null
             tcp = $null
             tls = $null
@@ -351,6 +363,20 @@ Function ConvertTo-HrwProbeResult {
         }
         elseif ($State.stage -eq 'tls') {
             $result.tls = [ordered]@{ ok = $false; error = $timedOut; subject = $null; issuer = $null; not_after = $null }
+            $seen = $State.tls_seen
+            if ($null -ne $seen -and $null -ne $seen.certificate) {
+                # The chain was built and the certificate seen; the handshake itself ran out.
+                $result.tls.subject = $seen.certificate.Subject
+                $result.tls.issuer = $seen.certificate.Issuer
+                $result.tls.not_after = $seen.certificate.NotAfter.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
+                $result.tls.error = 'timed out (probe deadline reached in the TLS handshake after the certificate was received; certificate verification: {0})' -f $seen.policy
+            }
+            else {
+                # Socket reads and writes end at the deadline on their own (and then report
+                # themselves); still running means Windows was building the certificate chain,
+                # e.g. downloading a missing intermediate or root over a blocked network.
+                $result.tls.error = 'timed out (probe deadline reached during the TLS handshake, before the certificate was validated: most likely Windows building the certificate chain, e.g. fetching a missing intermediate or root certificate (AIA/AuthRoot) over a blocked network; revocation is not checked)'
+            }
         }
         else {
             # Still queued in the pool when the deadline came.

@@ -148,6 +148,11 @@ notes:
     (C(where=events), with the log name and count), because lists built by matching message text
     (C(agent.updates_workspace_ids), C(events.sma.process_exit_*)) may then be incomplete; an
     empty list is not proof that no such event was logged.
+  - The TLS probe does not check revocation (no CRL or OCSP download). Windows PowerShell 5.1
+    cannot stop Windows from downloading a missing intermediate or root certificate while it
+    builds the chain; on a host whose network blocks that, the probe ends at the deadline with
+    C(error_class=timeout) and a C(tls.error) saying the certificate chain was being built
+    (an untrusted or incomplete chain, not a slow endpoint).
   - For Linux hosts use M(azure_hrw.doctor.hrw_facts); the action plugins choose the collector.
 seealso:
   - module: azure_hrw.doctor.hrw_facts

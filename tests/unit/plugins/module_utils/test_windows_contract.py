@@ -126,6 +126,7 @@ UNREAD_BY_RULES = {
     "done": "collector-internal: probe progress state",
     "failure": "collector-internal: probe progress state",
     "stage": "collector-internal: probe progress state (becomes error_class)",
+    "tls_seen": "collector-internal: probe progress state (what the TLS validation callback saw, for a timed-out probe)",
     "status_line": "collector-internal: parsed CONNECT reply (becomes via_proxy.proxy.status)",
     "certificate": "collector-internal: certificate seen by the TLS validation callback",
     "scheme": "collector-internal: parsed agent proxy URL",

@@ -428,3 +428,12 @@ def test_event_messages_render_in_en_us_and_unrendered_ones_are_reported(parser)
     report = module.index("$unrendered = Get-HrwUnrenderedMessage")
     assert report < module.index("errors = $errors.ToArray()")
     assert "could not be rendered" in module[report:]
+
+
+def test_tls_chain_build_fetches_no_revocation_and_a_blocked_build_is_named():
+    text = (UTILS / "HrwProbe.psm1").read_text(encoding="utf-8")
+    assert "$checkRevocation = $false" in text
+    assert "[System.Security.Authentication.SslProtocols]3072, $checkRevocation)" in text
+    # Shared before the handshake, so a probe stopped at the deadline still tells what it saw.
+    assert text.index("$Progress.tls_seen = $seen") < text.index("$ssl.AuthenticateAsClient(")
+    assert "before the certificate was validated: most likely Windows building the certificate chain" in text
