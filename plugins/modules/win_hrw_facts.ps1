@@ -62,6 +62,10 @@ $SmaLog = 'Microsoft-SMA/Operational'
 # How many Microsoft-SMA events (of the window) are read to find the process-exit messages,
 # per max_events kept: their event id is not documented, so the text is matched instead.
 $MessageScanFactor = 10
+# ... and never more than this many, whatever max_events is: every scanned event's message is
+# rendered (each FormatDescription loads message DLLs), and max_events 10000 x 10 would take
+# minutes on a busy worker.
+$MaxMessageScan = 5000
 # Seconds one CIM (WMI) query may take: a damaged repository or a stuck WmiPrvSE, common on
 # the broken hosts this module diagnoses, then costs this long and becomes an `errors` entry
 # with nulls in its section, instead of blocking the task until the WinRM operation timeout.
@@ -603,7 +607,8 @@ Function Find-MessageEvent {
     <#
     Events of the window whose message contains each text, at most MaxEvents each. The
     event id of "Win32 Process Exited with code [...]" is not documented, so at most
-    MaxEvents * MessageScanFactor events of the window are read and their text matched.
+    MaxEvents * MessageScanFactor events of the window (at most MaxMessageScan) are read and
+    their text matched.
     #>
     param (
         [Parameter(Mandatory = $true)][DateTime]$Since,
@@ -614,7 +619,7 @@ Function Find-MessageEvent {
     foreach ($item in $Text) {
         $found[$item] = New-Object -TypeName System.Collections.Generic.List[Object]
     }
-    $scan = [int][Math]::Min([long]$MaxEvents * $MessageScanFactor, [int]::MaxValue)
+    $scan = [int][Math]::Min([long]$MaxEvents * $MessageScanFactor, [long]$MaxMessageScan)
     foreach ($record in (Get-HrwEventRecord -LogName $SmaLog -StartTime $Since -MaxEvents $scan)) {
         $message = $null
         foreach ($item in $Text) {

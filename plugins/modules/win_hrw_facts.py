@@ -107,7 +107,9 @@ options:
   max_events:
     description:
       - At most this many events are returned per query. The process-exit messages are looked
-        for in at most ten times as many Microsoft-SMA events of the window.
+        for in at most ten times as many Microsoft-SMA events of the window, and never in more
+        than the newest 5000 (every scanned message is rendered, which is slow), whatever this
+        value.
       - From 1 to 10000.
     type: int
     default: 50

@@ -437,3 +437,11 @@ def test_tls_chain_build_fetches_no_revocation_and_a_blocked_build_is_named():
     # Shared before the handshake, so a probe stopped at the deadline still tells what it saw.
     assert text.index("$Progress.tls_seen = $seen") < text.index("$ssl.AuthenticateAsClient(")
     assert "before the certificate was validated: most likely Windows building the certificate chain" in text
+
+
+def test_message_scan_is_capped_independently_of_max_events():
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    cap = int(re.search(r"^\$MaxMessageScan = (\d+)\s*$", text, re.M).group(1))
+    assert 0 < cap <= 10000
+    assert "[Math]::Min([long]$MaxEvents * $MessageScanFactor, [long]$MaxMessageScan)" in text
+    assert "newest %d" % cap in " ".join(MODULE_PY.read_text(encoding="utf-8").split())
