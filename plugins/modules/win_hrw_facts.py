@@ -17,10 +17,14 @@ version_added: 0.2.0
 author:
   - azure_hrw.doctor contributors (@azure-hrw)
 description:
-  - Reads, in one round trip and without changing anything on the host, what the Windows
-    diagnosis rules of this collection need to know about an Azure Automation Hybrid Runbook
-    Worker, both the agent-based (V1) worker on the Microsoft Monitoring Agent and the
-    extension-based (V2) worker.
+  - Reads, in one round trip, what the Windows diagnosis rules of this collection need to know
+    about an Azure Automation Hybrid Runbook Worker, both the agent-based (V1) worker on the
+    Microsoft Monitoring Agent and the extension-based (V2) worker.
+  - Read-only means the module itself writes nothing on the host - no file, no temporary file,
+    no registry value, no service or ACL change; registry keys and the certificate store are
+    opened read-only. The only write is not the module's - Ansible.Basic, which every Ansible
+    Windows module runs on, logs an "Invoked with" entry to the Application event log (and on
+    first use may register the C(Ansible) event source there).
   - Reports the host (OS, Windows PowerShell, .NET, cores, memory, CPU load, UTC clock), the
     C(HealthService), C(wuauserv) and C(HybridWorkerService) services, the agent's version,
     workspaces (C(AgentConfigManager.MgmtSvcCfg), else the registry C(Management Groups)) and
@@ -123,10 +127,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: The module never changes the host; it behaves the same in check mode.
+    description: The module itself writes nothing on the host (see the description for the
+      Application event log entry Ansible.Basic writes for every Windows module); it behaves the
+      same in check mode.
   diff_mode:
     support: none
-    description: Nothing changes, so there is no diff.
+    description: The module changes nothing, so there is no diff.
   facts:
     support: full
     description: The document is returned as the fact C(hrw_facts).
