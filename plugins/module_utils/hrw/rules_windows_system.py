@@ -170,14 +170,20 @@ def _is_azure(entry):
 
 
 def _tls_paths(entry):
-    """(path name, tls dict) for the agent's path and, when a proxy was used, the direct one."""
+    """(path name, tls dict) for the agent's path and, when a proxy was used, the direct one.
+
+    Without an agent proxy (``via_proxy`` null) the top-level result *is* the direct attempt (ADR 0002), so
+    ``direct`` is the same handshake and is not counted a second time.
+    """
     paths = []
+    proxied = entry.get("via_proxy") is not None
     tls = entry.get("tls")
     if isinstance(tls, dict):
-        paths.append(("proxy" if entry.get("via_proxy") else "agent", tls))
-    direct = as_dict(entry.get("direct"))
-    if isinstance(direct.get("tls"), dict):
-        paths.append(("direct", direct.get("tls")))
+        paths.append(("proxy" if proxied else "agent", tls))
+    if proxied:
+        direct = as_dict(entry.get("direct"))
+        if isinstance(direct.get("tls"), dict):
+            paths.append(("direct", direct.get("tls")))
     return paths
 
 

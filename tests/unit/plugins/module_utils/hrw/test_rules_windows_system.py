@@ -216,11 +216,36 @@ def test_tls_interception_untrusted():
     assert f["CheckResultMessageId"] == "TlsInspectionCheck.Failed.Intercepted"
     assert f["CheckResultMessageArguments"] == [ep["host"], PROXY_ISSUER, "CN=*.azure-automation.net"]
     bad = [c for c in f["evidence"]["certificates"] if not c["public_issuer"]]
-    # without a proxy the agent's path is the direct attempt (ADR 0002): both carry the certificate
-    assert [(c["host"], c["path"], c["issuer"]) for c in bad] == [(ep["host"], "agent", PROXY_ISSUER),
-                                                                  (ep["host"], "direct", PROXY_ISSUER)]
+    # without a proxy the agent's path is the direct attempt (ADR 0002): one handshake, counted once
+    assert [(c["host"], c["path"], c["issuer"]) for c in bad] == [(ep["host"], "agent", PROXY_ISSUER)]
+    assert len([c for c in f["evidence"]["certificates"] if c["host"] == ep["host"]]) == 1
     assert "TLS inspection" in f["remediation"]["manual"]
     assert f["scenario"].endswith("#event-4502")
+
+
+def test_tls_interception_through_the_proxy_and_direct_counts_both_paths():
+    # with the agent's proxy the top level (through the proxy) and ``direct`` are two handshakes
+    doc = facts()
+    ep = windows_doc.through_proxy(doc["endpoints"][2], windows_doc.probe("tls", PROXY_ISSUER),
+                                   windows_doc.probe("tls", PROXY_ISSUER))
+    f = run("TlsInspectionCheck", doc)
+    assert f["CheckResultMessageId"] == "TlsInspectionCheck.Failed.Intercepted"
+    bad = [c for c in f["evidence"]["certificates"] if not c["public_issuer"]]
+    assert [(c["host"], c["path"], c["issuer"]) for c in bad] == [(ep["host"], "proxy", PROXY_ISSUER),
+                                                                  (ep["host"], "direct", PROXY_ISSUER)]
+    assert "(direct path)" in f["CheckResultMessage"] and "(proxy path)" in f["CheckResultMessage"]
+
+
+def test_tls_handshakes_counted_once_per_attempt():
+    doc = facts()
+    _every_endpoint(doc, windows_doc.probe())
+    windows_doc.through_proxy(doc["endpoints"][0], windows_doc.probe(), windows_doc.probe())
+    azure = [e for e in doc["endpoints"] if e["purpose"] != "internet"]
+    f = run("TlsInspectionCheck", doc)
+    assert f["CheckResultMessageId"] == "TlsInspectionCheck.Passed"
+    # one handshake per endpoint without a proxy, two (proxy + direct) for the one with it
+    assert f["CheckResultMessageArguments"] == [str(len(azure) + 1)]
+    assert [c["path"] for c in f["evidence"]["certificates"]].count("direct") == 1
 
 
 def test_tls_interception_trusted_enterprise_root_still_fails():
