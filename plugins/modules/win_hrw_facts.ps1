@@ -46,7 +46,8 @@ $spec = @{
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 
 $CollectorName = 'win_hrw_facts'
-$CollectorVersion = '0.2.0'
+# The collection version (galaxy.yml), as the Linux collector's COLLECTOR_VERSION (linux_facts.py).
+$CollectorVersion = '0.1.0'
 $MaxProbeTimeout = 60.0
 $AzureAssetTag = '7783-7084-3265-9085-8269-3286-77'
 $ImdsUrl = 'http://169.254.169.254/metadata/instance?api-version=2021-02-01'

@@ -219,7 +219,7 @@ ansible_facts:
           description: C({name, version, elapsed_ms}) of the collector.
           type: dict
           returned: always
-          sample: {name: win_hrw_facts, version: "0.2.0", elapsed_ms: 812}
+          sample: {name: win_hrw_facts, version: "0.1.0", elapsed_ms: 812}
         host:
           description: Host name, FQDN, machine GUID, UTC clock, OS, Windows PowerShell, cores, memory and CPU load.
           type: dict

@@ -445,3 +445,12 @@ def test_message_scan_is_capped_independently_of_max_events():
     assert 0 < cap <= 10000
     assert "[Math]::Min([long]$MaxEvents * $MessageScanFactor, [long]$MaxMessageScan)" in text
     assert "newest %d" % cap in " ".join(MODULE_PY.read_text(encoding="utf-8").split())
+
+
+def test_collector_version_is_the_collection_version_as_on_linux():
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["version"]
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    assert re.search(r"^\$CollectorVersion = '([^']+)'\s*$", text, re.M).group(1) == galaxy
+    linux = (UTILS / "hrw" / "linux_facts.py").read_text(encoding="utf-8")
+    assert re.search(r'^COLLECTOR_VERSION = "([^"]+)"\s*$', linux, re.M).group(1) == galaxy
+    assert 'collector: {name: win_hrw_facts, version: "%s"' % galaxy in ADR.read_text(encoding="utf-8")
