@@ -13,7 +13,7 @@ DOCUMENTATION = r"""
 ---
 module: win_hrw_facts
 short_description: Collect read-only facts about a Windows Hybrid Runbook Worker
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - azure_hrw.doctor contributors (@azure-hrw)
 description:
