@@ -18,6 +18,7 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.windows_endpoints import derive_windows_endpoints
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action import action_harness
 
 ACCOUNT = "9d6c1f0e-2b3a-4c5d-8e7f-0a1b2c3d4e5f"
@@ -29,15 +30,6 @@ COLLECTOR = "azure_hrw.doctor.win_hrw_facts"
 def recorded(name="windows_ws2019_healthy.json", now=True):
     # the recording is old by now: the clock rule compares with a live controller time
     return action_harness.recorded(name, utc_now=_diagnose.utc_now_iso() if now else None)
-
-
-def windows_rules():
-    """The Windows rules; fails (never skips) until the issue-4 rule branches are merged."""
-    rules = catalog.select_rules(platform="windows")
-    if not rules:
-        pytest.fail("no Windows rules in the catalog: rules_windows*.py are still empty "
-                    "(this test needs the issue-4 rule branches merged)", pytrace=False)
-    return rules
 
 
 def make_action(args=None, module_result=None, facts=None, check_mode=False):
@@ -239,7 +231,7 @@ def test_only_windows_rules_are_selected(canned_findings):
 
 
 def test_healthy_recorded_host_with_the_real_rules():
-    rules = windows_rules()
+    rules = windows_doc.windows_rules()
     plugin, fake = make_action({"automation_account_id": ACCOUNT, "automation_account_region": "westeurope",
                                 "expected_workspace_id": WS, "hybrid_worker_group": "hrw-group-1",
                                 "run_as_certificate_thumbprint": THUMBPRINT, "fail_on": "failed"})
@@ -251,7 +243,7 @@ def test_healthy_recorded_host_with_the_real_rules():
 
 
 def test_stopped_agent_recorded_host_with_the_real_rules():
-    windows_rules()
+    windows_doc.windows_rules()
     plugin, fake = make_action({"automation_account_id": ACCOUNT, "automation_account_region": "westeurope",
                                 "fail_on": "failed"}, facts=recorded("windows_fault_agent_stopped.json"))
     result = plugin.run(task_vars={})
