@@ -4,21 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for f in plugins/modules/*.py; do
-  name=$(basename "$f" .py)
-  [[ $name == __init__ ]] && continue
-  if ansible-doc -t module "azure_hrw.doctor.$name" >/dev/null; then echo "ok   module azure_hrw.doctor.$name"
-  else echo "FAIL module azure_hrw.doctor.$name"; status=1; fi
-done
-for f in plugins/filter/*.py; do
-  name=$(basename "$f" .py)
-  [[ $name == __init__ ]] && continue
-  if ansible-doc -t filter "azure_hrw.doctor.$name" >/dev/null; then echo "ok   filter azure_hrw.doctor.$name"
-  else echo "FAIL filter azure_hrw.doctor.$name"; status=1; fi
-done
-for d in roles/*/; do
-  name=$(basename "$d")
-  if ansible-doc -t role "azure_hrw.doctor.$name" >/dev/null; then echo "ok   role   azure_hrw.doctor.$name"
-  else echo "FAIL role   azure_hrw.doctor.$name"; status=1; fi
-done
+# check TYPE PATH: ansible-doc renders azure_hrw.doctor.<PATH's base name without .py> as a TYPE plugin.
+check() {
+  local kind=$1 name
+  name=$(basename "$2" .py)
+  [[ $name == __init__ ]] && return 0
+  if ansible-doc -t "$kind" "azure_hrw.doctor.$name" >/dev/null; then printf 'ok   %-6s azure_hrw.doctor.%s\n' "$kind" "$name"
+  else printf 'FAIL %-6s azure_hrw.doctor.%s\n' "$kind" "$name"; status=1; fi
+}
+for f in plugins/modules/*.py; do check module "$f"; done
+for f in plugins/filter/*.py; do check filter "$f"; done
+for d in roles/*/; do check role "$d"; done
 exit $status

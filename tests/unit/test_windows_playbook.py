@@ -20,8 +20,8 @@ import sys
 
 import pytest
 
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.windows_endpoints import derive_windows_endpoints
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "facts")
@@ -58,15 +58,6 @@ ROLE_PLAYBOOK = """\
         hrw_diagnose_run_as_certificate_thumbprint: "%s"
         hrw_diagnose_probe_timeout: 5
 """ % (ACCOUNT, THUMBPRINT.lower())
-
-
-def windows_rules():
-    """The Windows rules; fails (never skips) until the issue-4 rule branches are merged."""
-    rules = catalog.select_rules(platform="windows")
-    if not rules:
-        pytest.fail("no Windows rules in the catalog: rules_windows*.py are still empty "
-                    "(this test needs the issue-4 rule branches merged)", pytrace=False)
-    return rules
 
 
 def _run(tmp, *args):
@@ -209,7 +200,7 @@ def test_role_rejects_a_bad_group_before_the_host_is_touched(tmp_path):
 
 
 def test_playbook_findings_with_the_real_rules(playbook_run):
-    rules = windows_rules()
+    rules = windows_doc.windows_rules()
     healthy, stopped = _saved(playbook_run, "win-healthy"), _saved(playbook_run, "win-stopped")
     assert healthy["summary"]["total"] == len(rules)
     assert healthy["summary"]["Failed"] == 0

@@ -57,11 +57,6 @@ OPEN_443 = ("Allow outbound TCP 443 from this host to the endpoint without TLS i
 
 # --------------------------------------------------------------------------- endpoint helpers
 
-def _endpoints(facts):
-    value = fact(facts, "endpoints")
-    return value if isinstance(value, list) else None
-
-
 def _find(endpoints, purpose, index):
     for ep in endpoints:
         if isinstance(ep, dict) and ep.get("purpose") == purpose and ep.get("index", 1) == index:
@@ -84,11 +79,15 @@ def _probed(ep):
             or (isinstance(tcp, dict) and tcp.get("ok") is not None))
 
 
-def _not_probed(context):
+def _probed_endpoints(facts, context):
+    """(endpoints, None), or (None, the partial result) when probes are off or the facts hold no endpoint list."""
     if (context or {}).get("probe_endpoints") is False:
-        return skipped("NotProbed", "Not checked: endpoint probes are off (probe_endpoints: false).",
-                       evidence={"probe_endpoints": False})
-    return None
+        return None, skipped("NotProbed", "Not checked: endpoint probes are off (probe_endpoints: false).",
+                             evidence={"probe_endpoints": False})
+    endpoints = fact(facts, "endpoints")
+    if not isinstance(endpoints, list):
+        return None, facts_missing("endpoints", endpoints)
+    return endpoints, None
 
 
 def _region(facts, context):
@@ -134,12 +133,9 @@ def _endpoint_check(purpose, index):
     what = _PURPOSE_TEXT.get((purpose, index), purpose)
 
     def check(facts, context):
-        skip = _not_probed(context)
-        if skip:
-            return skip
-        endpoints = _endpoints(facts)
-        if endpoints is None:
-            return facts_missing("endpoints", fact(facts, "endpoints"))
+        endpoints, stop = _probed_endpoints(facts, context)
+        if stop:
+            return stop
         ep = _find(endpoints, purpose, index)
         errors = _errors(facts, purpose, index)
         if ep is None:
@@ -176,12 +172,9 @@ def _summary(ep):
 
 
 def check_https(facts, context):
-    skip = _not_probed(context)
-    if skip:
-        return skip
-    endpoints = _endpoints(facts)
-    if endpoints is None:
-        return facts_missing("endpoints", fact(facts, "endpoints"))
+    endpoints, stop = _probed_endpoints(facts, context)
+    if stop:
+        return stop
     eps = [ep for ep in endpoints if isinstance(ep, dict) and ep.get("purpose") in AUTOMATION_PURPOSES and _probed(ep)]
     if not eps:
         return skipped("NotProbed", "Not checked: no Azure Automation endpoint was probed.",

@@ -134,6 +134,18 @@ def _sma_log(facts):
     return exists if isinstance(exists, bool) else None
 
 
+def _no_sma_log(log, evidence, what):
+    """The partial result when the Microsoft-SMA log could not be read or does not exist (no ``what``
+    has run on this machine); None when it exists."""
+    if log is None:
+        return skipped("FactsMissing", "Not checked: the collector could not read the Microsoft-SMA log "
+                       "(events.sma.log_exists).", evidence=evidence)
+    if log is False:
+        return information("NoSmaLog", "The Microsoft-SMA log does not exist: no %s has run on this machine." % what,
+                           evidence=evidence)
+    return None
+
+
 # --------------------------------------------------------------------------- servicehealth
 
 def check_agent_version(facts, context):
@@ -259,12 +271,9 @@ def check_runbook_authentication(facts, context):
     acl = _newest(fact(facts, "events.sma.process_exit_2148734720"))
     evidence = {"sma_log_exists": log, "window_hours": fact(facts, "events.window_hours"),
                 "process_exit_4294967295": unauth[:5], "process_exit_2148734720": acl[:5]}
-    if log is None:
-        return skipped("FactsMissing", "Not checked: the collector could not read the Microsoft-SMA log "
-                       "(events.sma.log_exists).", evidence=evidence)
-    if log is False:
-        return information("NoSmaLog", "The Microsoft-SMA log does not exist: no runbook has run on this machine.",
-                           evidence=evidence)
+    stop = _no_sma_log(log, evidence, "runbook")
+    if stop:
+        return stop
     if unauth:
         also = (" %d job(s) also exited with [2148734720] (custom credential ACLs, see the evidence)." % len(acl)
                 if acl else "")
@@ -297,12 +306,9 @@ def check_signalr(facts, context):
     evidence = {"sma_log_exists": log, "window_hours": fact(facts, "events.window_hours"),
                 "events_15011": events[:5], "events_15011_count": len(events),
                 "newest_worker_start": starts[0] if starts else None}
-    if log is None:
-        return skipped("FactsMissing", "Not checked: the collector could not read the Microsoft-SMA log "
-                       "(events.sma.log_exists).", evidence=evidence)
-    if log is False:
-        return information("NoSmaLog", "The Microsoft-SMA log does not exist: no Hybrid Runbook Worker has run "
-                           "on this machine.", evidence=evidence)
+    stop = _no_sma_log(log, evidence, "Hybrid Runbook Worker")
+    if stop:
+        return stop
     if not events:
         return passed("No event 15011 (notification hub timeout) in the Microsoft-SMA log.", evidence=evidence)
     newest = _time(events[0].get("time_created"))

@@ -4,14 +4,13 @@
 """Unit tests of the ``hrw_diagnose`` action plugin.
 
 The plugin is built with mocked task / connection as ansible.windows' action tests do, and
-the module execution is replaced at the ``_execute_module`` boundary (DESIGN §6).
+the module execution is replaced at the ``_execute_module`` boundary (DESIGN §6); the set-up
+is shared with the Windows tests in action_harness.py.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime
-import json
 import os
 import re
 
@@ -20,14 +19,12 @@ import pytest
 from unittest.mock import MagicMock
 
 from ansible.errors import AnsibleActionFail
-from ansible.playbook.task import Task
 
-from ansible_collections.azure_hrw.doctor.plugins.action.hrw_diagnose import ActionModule
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action import action_harness
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "facts")
-HEALTHY = os.path.join(FIXTURES, "linux_v1_healthy.json")
+HEALTHY = "linux_v1_healthy.json"
 
 
 # A recorded document is old by the time a test runs: stamp it with the time the tests
@@ -37,48 +34,17 @@ _NOW = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ
 
 def healthy_facts():
     """The recorded healthy Linux V1 host that the rule tests use too."""
-    with open(HEALTHY) as f:
-        facts = json.load(f)
-    facts["host"]["utc_now"] = _NOW
-    return facts
-
-
-class FakeExecuteModule:
-    """Stands in for ActionBase._execute_module: records every call, returns a canned result."""
-
-    def __init__(self, result):
-        self.result = result
-        self.calls = []
-
-    def __call__(self, module_name=None, module_args=None, tmp=None, task_vars=None, **kwargs):
-        self.calls.append({"module_name": module_name, "module_args": dict(module_args or {}),
-                           "task_vars": task_vars, "kwargs": kwargs})
-        return copy.deepcopy(self.result)
+    return action_harness.recorded(HEALTHY, utc_now=_NOW)
 
 
 def module_ok(facts):
-    return {"changed": False, "ansible_facts": {"hrw_facts": facts,
-                                                "discovered_interpreter_python": "/usr/bin/python3"}}
+    return action_harness.module_ok(facts, discovered_interpreter_python="/usr/bin/python3")
 
 
 def make_action(args=None, windows=False, check_mode=False, module_result=None, facts=None):
-    task = MagicMock(Task)
-    task.args = dict(args or {})
-    task.async_val = 0
-    task.check_mode = check_mode
-    task.action = "azure_hrw.doctor.hrw_diagnose"
-    task.environment = []
-
-    connection = MagicMock()
-    connection._shell._IS_WINDOWS = windows
-    connection._shell.tmpdir = None
-
-    plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
     if module_result is None:
         module_result = module_ok(healthy_facts() if facts is None else facts)
-    fake = FakeExecuteModule(module_result)
-    plugin._execute_module = fake
-    return plugin, fake
+    return action_harness.make_action(args, module_result, windows=windows, check_mode=check_mode)
 
 
 def finding(rule_id, check_result, message="message"):
@@ -96,15 +62,7 @@ def finding(rule_id, check_result, message="message"):
 @pytest.fixture
 def canned_findings(monkeypatch):
     """Replace rule evaluation with a settable list of findings (to test fail_on alone)."""
-    holder = {"findings": []}
-
-    def fake_evaluate(facts, rules, context=None):
-        holder["context"] = context
-        holder["rules"] = [r.rule_id for r in rules]
-        return copy.deepcopy(holder["findings"])
-
-    monkeypatch.setattr(_diagnose, "evaluate", fake_evaluate)
-    return holder
+    return action_harness.canned_findings(monkeypatch)
 
 
 def linux_ids():

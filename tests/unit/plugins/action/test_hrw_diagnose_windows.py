@@ -3,30 +3,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``hrw_diagnose`` action plugin on a Windows shell.
 
-As in test_hrw_diagnose.py the plugin gets a mocked task and connection (here the shell says
-``_IS_WINDOWS = True``) and ``_execute_module`` is replaced by a fake that records every call
-and returns a recorded Windows facts document (tests/unit/fixtures/facts/windows_*.json).
+As in test_hrw_diagnose.py (the shared set-up is action_harness.py) the plugin gets a mocked
+task and connection (here the shell says ``_IS_WINDOWS = True``) and ``_execute_module`` is
+replaced by a fake that records every call and returns a recorded Windows facts document
+(tests/unit/fixtures/facts/windows_*.json).
 """
 
 from __future__ import annotations
 
-import copy
-import json
-import os
-
 import pytest
 
-from unittest.mock import MagicMock
-
 from ansible.errors import AnsibleActionFail
-from ansible.playbook.task import Task
 
-from ansible_collections.azure_hrw.doctor.plugins.action.hrw_diagnose import ActionModule
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.windows_endpoints import derive_windows_endpoints
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action import action_harness
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "facts")
 ACCOUNT = "9d6c1f0e-2b3a-4c5d-8e7f-0a1b2c3d4e5f"
 WS = "5e1ab0c0-de00-4a1b-9c2d-3e4f5a6b7c8d"
 THUMBPRINT = "3F2A9C0D4B5E6F708192A3B4C5D6E7F8091A2B3C"
@@ -34,73 +28,20 @@ COLLECTOR = "azure_hrw.doctor.win_hrw_facts"
 
 
 def recorded(name="windows_ws2019_healthy.json", now=True):
-    with open(os.path.join(FIXTURES, name)) as f:
-        facts = json.load(f)
-    if now:  # the recording is old by now: the clock rule compares with a live controller time
-        facts["host"]["utc_now"] = _diagnose.utc_now_iso()
-    return facts
-
-
-def windows_rules():
-    """The Windows rules; fails (never skips) until the issue-4 rule branches are merged."""
-    rules = catalog.select_rules(platform="windows")
-    if not rules:
-        pytest.fail("no Windows rules in the catalog: rules_windows*.py are still empty "
-                    "(this test needs the issue-4 rule branches merged)", pytrace=False)
-    return rules
-
-
-class FakeExecuteModule:
-    """Stands in for ActionBase._execute_module: records every call, returns a canned result."""
-
-    def __init__(self, result):
-        self.result = result
-        self.calls = []
-
-    def __call__(self, module_name=None, module_args=None, tmp=None, task_vars=None, **kwargs):
-        self.calls.append({"module_name": module_name, "module_args": copy.deepcopy(module_args or {}),
-                           "task_vars": task_vars})
-        return copy.deepcopy(self.result)
-
-
-def module_ok(facts):
-    return {"changed": False, "ansible_facts": {"hrw_facts": facts}}
+    # the recording is old by now: the clock rule compares with a live controller time
+    return action_harness.recorded(name, utc_now=_diagnose.utc_now_iso() if now else None)
 
 
 def make_action(args=None, module_result=None, facts=None, check_mode=False):
-    task = MagicMock(Task)
-    task.args = dict(args or {})
-    task.async_val = 0
-    task.check_mode = check_mode
-    task.action = "azure_hrw.doctor.hrw_diagnose"
-    task.environment = []
-
-    connection = MagicMock()
-    connection._shell._IS_WINDOWS = True
-    connection._shell.SHELL_FAMILY = "powershell"
-    connection._shell.tmpdir = None
-
-    plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
     if module_result is None:
-        module_result = module_ok(recorded() if facts is None else facts)
-    fake = FakeExecuteModule(module_result)
-    plugin._execute_module = fake
-    return plugin, fake
+        module_result = action_harness.module_ok(recorded() if facts is None else facts)
+    return action_harness.make_action(args, module_result, windows=True, check_mode=check_mode)
 
 
 @pytest.fixture
 def canned_findings(monkeypatch):
     """Replace rule evaluation with a settable list of findings (tests the wiring alone)."""
-    holder = {"findings": []}
-
-    def fake_evaluate(facts, rules, context=None):
-        holder["facts"] = facts
-        holder["context"] = context
-        holder["rules"] = [r.rule_id for r in rules]
-        return copy.deepcopy(holder["findings"])
-
-    monkeypatch.setattr(_diagnose, "evaluate", fake_evaluate)
-    return holder
+    return action_harness.canned_findings(monkeypatch)
 
 
 def finding(rule_id, check_result, message="message"):
@@ -290,7 +231,7 @@ def test_only_windows_rules_are_selected(canned_findings):
 
 
 def test_healthy_recorded_host_with_the_real_rules():
-    rules = windows_rules()
+    rules = windows_doc.windows_rules()
     plugin, fake = make_action({"automation_account_id": ACCOUNT, "automation_account_region": "westeurope",
                                 "expected_workspace_id": WS, "hybrid_worker_group": "hrw-group-1",
                                 "run_as_certificate_thumbprint": THUMBPRINT, "fail_on": "failed"})
@@ -302,7 +243,7 @@ def test_healthy_recorded_host_with_the_real_rules():
 
 
 def test_stopped_agent_recorded_host_with_the_real_rules():
-    windows_rules()
+    windows_doc.windows_rules()
     plugin, fake = make_action({"automation_account_id": ACCOUNT, "automation_account_region": "westeurope",
                                 "fail_on": "failed"}, facts=recorded("windows_fault_agent_stopped.json"))
     result = plugin.run(task_vars={})

@@ -150,28 +150,16 @@ def _documentation():
     raise AssertionError("no DOCUMENTATION")
 
 
-def _normalise_doc_options(options):
+def _normalise_options(options, children):
+    """Options (of DOCUMENTATION, children under "suboptions"; of $spec, under "options") in one comparable form."""
     out = {}
-    for name, doc in options.items():
-        entry = {"type": doc.get("type", "str")}
+    for name, option in options.items():
+        entry = {"type": option.get("type", "str")}
         for key in ("default", "required", "elements"):
-            if key in doc:
-                entry[key] = doc[key]
-        if "suboptions" in doc:
-            entry["options"] = _normalise_doc_options(doc["suboptions"])
-        out[name] = entry
-    return out
-
-
-def _normalise_spec_options(options):
-    out = {}
-    for name, spec in options.items():
-        entry = {"type": spec.get("type", "str")}
-        for key in ("default", "required", "elements"):
-            if key in spec:
-                entry[key] = spec[key]
-        if "options" in spec:
-            entry["options"] = _normalise_spec_options(spec["options"])
+            if key in option:
+                entry[key] = option[key]
+        if children in option:
+            entry["options"] = _normalise_options(option[children], children)
         out[name] = entry
     return out
 
@@ -217,8 +205,8 @@ def test_module_utils_exist_and_parse(sources):
 
 
 def test_options_match_documentation(sources):
-    documented = _normalise_doc_options(_documentation()["options"])
-    spec = _normalise_spec_options(_spec(sources)["options"])
+    documented = _normalise_options(_documentation()["options"], "suboptions")
+    spec = _normalise_options(_spec(sources)["options"], "options")
     assert sorted(spec) == sorted(documented)
     for name in documented:
         assert spec[name] == documented[name], name

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import windows_doc
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "facts"))
 with open(os.path.join(FIXTURES, "windows_faults.yml")) as _f:
@@ -30,23 +31,13 @@ FREE_FORM = ("root_values", "values", "user_values")
 NOT_A_VERDICT = (".Skipped.RuleError",)
 
 
-def windows_rules():
-    """The Windows rules of the catalog. Fails (never skips) while the rule modules are empty:
-    the rules arrive with the 'umw' and 'seeds' branches of issue 4."""
-    rules = catalog.select_rules(platform="windows")
-    if not rules:
-        pytest.fail("no Windows rules in the catalog: rules_windows*.py are still empty "
-                    "(this test needs the issue-4 rule branches merged)", pytrace=False)
-    return rules
-
-
 def load(name):
     with open(os.path.join(FIXTURES, name)) as f:
         return json.load(f)
 
 
 def evaluate(entry):
-    return catalog.evaluate(load(entry["file"]), windows_rules(), context=dict(entry["context"]))
+    return catalog.evaluate(load(entry["file"]), windows_doc.windows_rules(), context=dict(entry["context"]))
 
 
 def no_rule_errors(findings):
@@ -173,7 +164,7 @@ def test_documents_are_windows_schema_1_and_healthy_context_matches():
 def test_healthy_host_fails_nothing(entry):
     findings = evaluate(entry)
     no_rule_errors(findings)
-    assert len(findings) == len(windows_rules())
+    assert len(findings) == len(windows_doc.windows_rules())
     bad = [(f["RuleId"], f["CheckResultMessageId"]) for f in findings if f["CheckResult"] == "Failed"]
     assert bad == []
 
@@ -195,7 +186,7 @@ def test_fault_fails_exactly_its_rules(entry):
 
 
 def test_every_windows_rule_is_driven_to_its_failure_by_some_fault():
-    ids = set(r.rule_id for r in windows_rules())
+    ids = set(r.rule_id for r in windows_doc.windows_rules())
     covered = set()
     for entry in FAULTS:
         covered |= set(entry["expected_failed"])

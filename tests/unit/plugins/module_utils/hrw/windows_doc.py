@@ -7,7 +7,9 @@ probed and working. That file is the one source: make_windows_faults.py writes i
 test_windows_recorded.py checks it equals the generator's output and test_windows_contract.py
 checks its keys against docs/adr/0002-windows-facts.md. It is read and parsed on every call, so
 each call returns a new document (nothing shared with other calls) that a test may mutate.
-``context()`` is the rule context it was recorded with (windows_faults.yml).
+``context()`` is the rule context it was recorded with (windows_faults.yml), and
+``windows_rules()`` the catalog's Windows rules that the recorded-document, action plugin and
+playbook tests run over it.
 
 Tests that depend on a value of the document read it from the document or set it themselves.
 The builders below produce endpoint parts shaped as ADR 0002 says (``direct`` always when
@@ -22,7 +24,10 @@ import copy
 import json
 import os
 
+import pytest
 import yaml
+
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "facts"))
 RECORDED = "windows_ws2019_healthy.json"
@@ -47,6 +52,15 @@ def context():
         spec = yaml.safe_load(f)
     [entry] = [e for e in spec["healthy"] if e["file"] == RECORDED]
     return dict(entry["context"])
+
+
+def windows_rules():
+    """The Windows rules of the catalog; fails (never skips) while the rule modules are empty."""
+    rules = catalog.select_rules(platform="windows")
+    if not rules:
+        pytest.fail("no Windows rules in the catalog: rules_windows*.py are still empty "
+                    "(this test needs the issue-4 rule branches merged)", pytrace=False)
+    return rules
 
 
 def service(name, display_name, status, start_type, pid=None, started=None, exists=True):
