@@ -424,6 +424,19 @@ def _token_aces_without_flags(aces):
             and not isinstance(a.get("inherit_only"), bool)]
 
 
+# FileSystemRights.Read: ReadData, ReadExtendedAttributes, ReadAttributes, ReadPermissions, Synchronize.
+READ = 0x120089
+
+
+def _parent_read_missing(parent):
+    """The Read bits SYSTEM lacks on the RSA folder itself (seed: unable to create a self-signed certificate);
+    0 when it has them, or when an ACE's inheritance is unknown (an older document: not judged)."""
+    if parent.get("exists") is not True or _token_aces_without_flags(parent.get("aces")):
+        return 0
+    allow, deny, dummy = _token_aces(parent.get("aces"), _applies_to_folder)
+    return READ & ~(allow & ~deny)
+
+
 def check_machine_keys(facts, context):
     folder = fact(facts, "permissions.machine_keys")
     if not isinstance(folder, dict) or folder.get("exists") is None:
@@ -464,6 +477,19 @@ def check_machine_keys(facts, context):
                       arguments=args + right_names(missing), evidence=evidence)
     parent = fact(facts, "permissions.rsa")
     if isinstance(parent, dict) and isinstance(parent.get("aces"), list):
+        no_read = _parent_read_missing(parent)
+        if no_read:
+            evidence["parent"] = {"path": parent.get("path"), "missing": right_names(no_read),
+                                  "aces": parent.get("aces")}
+            return failed("ParentNoRead", "SYSTEM cannot read the parent %s (missing %s): the Hybrid Runbook Worker "
+                          "cannot create its self-signed certificate (\"Failed to create a self-signed certificate. "
+                          "---> System.UnauthorizedAccessException: Access is denied.\")."
+                          % (parent.get("path"), ", ".join(right_names(no_read))),
+                          arguments=[parent.get("path")] + right_names(no_read), evidence=evidence,
+                          scenario=UM_SEED + "#unable-to-create-selfsigned-cert",
+                          remediation=remediation(None, "Grant SYSTEM read access to %s, e.g. icacls \"%s\" /grant "
+                                                  "\"*S-1-5-18:(RX)\", then register again."
+                                                  % (parent.get("path"), parent.get("path"))))
         p_allow, p_deny, p_considered = _token_aces(parent.get("aces"), _inherited_by_subfolders)
         if p_deny & REQUIRED:
             evidence["parent"] = {"path": parent.get("path"), "denied": right_names(p_deny),
@@ -582,8 +608,9 @@ RULES = [
               action="grant_machine_keys_system",
               manual="icacls \"%s\" /grant \"*S-1-5-18:(M)\" (and remove Deny entries for SYSTEM, Everyone, "
               "Administrators or Authenticated Users)" % MACHINE_KEYS,
+              scenario=OFFICIAL + "CryptoRsaMachineKeysFolderAccessCheck; %s#unable-to-create-selfsigned-cert" % UM_SEED,
               ids=ids_of("CryptoRsaMachineKeysFolderAccessCheck", "Passed", "Failed", "Failed.Denied", "Failed.Missing",
-                         "PassedWithWarning.ParentDeny", "Skipped.FactsMissing")),
+                         "Failed.ParentNoRead", "PassedWithWarning.ParentDeny", "Skipped.FactsMissing")),
     make_rule("AlwaysAutoRebootCheck", MACHINE_SETTINGS, "AutoReboot",
               "Automatic reboot should not be enable as it forces a reboot irrespective of update configuration",
               check_always_auto_reboot, action="remove_always_auto_reboot",

@@ -90,6 +90,8 @@ def policy(**values):
 
 FULL = 2032127
 READ_EXECUTE = 1179817
+# SYSTEM's own Allow on the RSA folder (the parent of MachineKeys), as on a default install.
+SYSTEM_READS_RSA = ace("S-1-5-18", "Allow", FULL, container_inherit=True)
 AGENT_STOPPED = set_path("agent.service.status", "Stopped")
 WU = "windows_update.service"
 
@@ -178,22 +180,35 @@ CASES = [
     ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.machine_keys.exists", False), "Failed.Missing",
      None),
     ("CryptoRsaMachineKeysFolderAccessCheck",
-     set_path("permissions.rsa.aces", [ace("S-1-5-11", "Deny", 0x10000, container_inherit=True)]),
+     set_path("permissions.rsa.aces", [SYSTEM_READS_RSA, ace("S-1-5-11", "Deny", 0x10000, container_inherit=True)]),
      "PassedWithWarning.ParentDeny", None),
     # A parent Deny that subfolders do not inherit (files only, or this folder only) never reaches MachineKeys ...
-    ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.rsa.aces", [ace("S-1-5-11", "Deny", FULL)]),
-     "Passed", None),
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [SYSTEM_READS_RSA, ace("S-1-5-11", "Deny", 0x116)]), "Passed", None),
     # ... an inherit-only one with ContainerInherit does (it exists only to be inherited).
     ("CryptoRsaMachineKeysFolderAccessCheck",
-     set_path("permissions.rsa.aces", [ace("S-1-1-0", "Deny", 0x116, inherit_only=True, container_inherit=True)]),
+     set_path("permissions.rsa.aces", [SYSTEM_READS_RSA,
+                                       ace("S-1-1-0", "Deny", 0x116, inherit_only=True, container_inherit=True)]),
      "PassedWithWarning.ParentDeny", None),
     # Unknown inheritance (an older document) keeps the warning rather than hide it.
     ("CryptoRsaMachineKeysFolderAccessCheck",
      set_path("permissions.rsa.aces", [{"identity": "x", "sid": "S-1-1-0", "type": "Deny", "rights": FULL}]),
      "PassedWithWarning.ParentDeny", None),
     ("CryptoRsaMachineKeysFolderAccessCheck",
-     set_path("permissions.rsa.aces", [ace("S-1-5-32-545", "Deny", FULL, container_inherit=True)]),
+     set_path("permissions.rsa.aces", [SYSTEM_READS_RSA, ace("S-1-5-32-545", "Deny", FULL, container_inherit=True)]),
      "Passed", None),
+    # Seed "Unable to create self-signed certificate": SYSTEM needs Read on the RSA folder itself ...
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-5-32-544", "Allow", FULL, container_inherit=True),
+                                       ace("S-1-5-18", "Deny", 0x1, container_inherit=False)]),
+     "Failed.ParentNoRead", None),
+    # ... an inherit-only Allow does not give it ...
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-5-18", "Allow", FULL, inherit_only=True, container_inherit=True)]),
+     "Failed.ParentNoRead", None),
+    # ... Read through Everyone does.
+    ("CryptoRsaMachineKeysFolderAccessCheck",
+     set_path("permissions.rsa.aces", [ace("S-1-1-0", "Allow", 0x120089)]), "Passed", None),
     ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions.machine_keys.aces", None), "Skipped.FactsMissing",
      None),
     ("CryptoRsaMachineKeysFolderAccessCheck", set_path("permissions", None), "Skipped.FactsMissing", None),
