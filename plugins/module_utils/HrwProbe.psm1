@@ -119,8 +119,11 @@ $script:ProbeScript = {
         $bytes = [System.Text.Encoding]::ASCII.GetBytes($request)
         $stream.Write($bytes, 0, $bytes.Length)
         # Byte by byte up to the blank line, so nothing of the TLS stream that follows is eaten.
+        # Each read gets only the time left before the probe deadline (Limit-ProbeSocket throws
+        # once it has passed), so a proxy that trickles bytes cannot stretch the read past it.
         $reply = [System.Text.StringBuilder]::new()
         while ($reply.Length -lt 65536) {
+            Limit-ProbeSocket -Client $Client
             $byte = $stream.ReadByte()
             if ($byte -lt 0) {
                 break

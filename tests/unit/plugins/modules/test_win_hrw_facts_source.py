@@ -325,6 +325,22 @@ def test_no_async_callbacks_in_probes():
     assert "RunspaceFactory]::CreateRunspacePool(" in text
 
 
+def test_proxy_connect_reply_is_read_within_the_probe_deadline(parser):
+    # A socket timeout set once restarts with every byte: a proxy trickling its reply would keep
+    # the probe past the deadline. The time left is set again before every read.
+    root = _parse(parser, UTILS / "HrwProbe.psm1")
+    body = [n for n in _walk(root) if n.type == "function_statement" and "Invoke-ProxyConnect" in _text(n).split("{", 1)[0]]
+    assert len(body) == 1
+    loop = [n for n in _walk(body[0]) if n.type == "while_statement"]
+    assert len(loop) == 1
+    text = _text(loop[0])
+    assert text.index("Limit-ProbeSocket -Client $Client") < text.index(".ReadByte()")
+    limit = [n for n in _walk(root) if n.type == "function_statement" and "Limit-ProbeSocket" in _text(n).split("{", 1)[0]]
+    assert len(limit) == 1
+    limit_text = _text(limit[0])
+    assert "Get-RemainingMs" in limit_text and "TimeoutException" in limit_text and "ReceiveTimeout = $ms" in limit_text
+
+
 def test_sources_are_ascii():
     # Windows PowerShell 5.1 reads a file without BOM in the ANSI code page.
     for path in [MODULE_PS1] + _utils_of(MODULE_PS1):
