@@ -53,19 +53,6 @@ options:
         type: list
         elements: str
         default: []
-  probe_timeout:
-    description:
-      - Timeout in seconds of each network step (DNS, TCP connect, TLS handshake) of an endpoint probe.
-      - Probes of one host run concurrently, so an unreachable endpoint costs about one timeout, not one per endpoint.
-      - Must be greater than 0 and at most 60.
-    type: float
-    default: 3.0
-  probe_endpoints:
-    description:
-      - Probe the Azure endpoints the worker needs (agent service, JRDS, Log Analytics) from the host.
-      - When V(false), no network traffic leaves the host and the connectivity rules report V(Skipped).
-    type: bool
-    default: true
   fail_on:
     description:
       - When the task fails because of what the diagnosis found.
@@ -117,6 +104,7 @@ options:
       - Linux hosts ignore it.
     type: str
 extends_documentation_fragment:
+  - azure_hrw.doctor.probe
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.facts

@@ -33,21 +33,6 @@ description:
   - Run it with privilege escalation (C(become=true)) to read the agent's files and every
     process's command line; unprivileged runs report what they could read.
 options:
-  probe_timeout:
-    description:
-      - Seconds allowed for the whole probe phase (DNS, TCP and TLS of all endpoints,
-        which run concurrently). An endpoint still unanswered at the deadline is reported with
-        C(error_class=timeout).
-      - Must be greater than 0 and at most 60.
-    type: float
-    default: 3.0
-  probe_endpoints:
-    description:
-      - Probe the derived endpoints.
-      - When V(false), the endpoints are still derived and returned, with C(dns), C(tcp), C(tls),
-        C(elapsed_ms) and C(error_class) set to C(null); no network traffic is sent.
-    type: bool
-    default: true
   automation_account_id:
     description:
       - The Automation account's id (a GUID). When given, the account-specific endpoints
@@ -58,6 +43,8 @@ options:
       - The Automation account's region (for example V(westeurope)), used with
         O(automation_account_id) to derive the account-specific endpoints.
     type: str
+extends_documentation_fragment:
+  - azure_hrw.doctor.probe
 attributes:
   check_mode:
     support: full

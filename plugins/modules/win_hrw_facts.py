@@ -44,23 +44,12 @@ description:
   - Never reads the workspace key or a proxy password; the proxy is reported without credentials
     and with C(has_credentials) only.
 options:
-  probe_timeout:
-    description:
-      - Seconds allowed for the whole endpoint probe phase (all endpoints run concurrently, counted
-        from when the probe runspaces are open); an endpoint still unanswered at the deadline is
-        reported with C(error_class=timeout).
-      - The IMDS request uses the smaller of this and 2 seconds per attempt.
-      - Must be greater than 0 and at most 60.
-    type: float
-    default: 3.0
   probe_endpoints:
     description:
       - Probe the endpoints and IMDS.
       - When V(false), the endpoints are still returned, with C(dns), C(tcp), C(tls),
         C(elapsed_ms), C(error_class), C(direct) and C(via_proxy) set to V(null) (as the Linux
         collector does), and C(network.imds.probed) is V(false); no network traffic is sent.
-    type: bool
-    default: true
   endpoints:
     description:
       - The endpoints to probe, derived on the controller by the action plugin.
@@ -124,6 +113,8 @@ options:
       - From 1 to 10000000.
     type: int
     default: 20000
+extends_documentation_fragment:
+  - azure_hrw.doctor.probe
 attributes:
   check_mode:
     support: full
@@ -141,6 +132,8 @@ attributes:
     platforms: windows
     description: Windows Server 2012 R2 and later with Windows PowerShell 5.1; no external modules.
 notes:
+  - O(probe_timeout) is counted from when the probe runspaces are open; the IMDS request uses the
+    smaller of O(probe_timeout) and 2 seconds per attempt.
   - Run it as an administrator (the default for WinRM and PSRP connections) to read the agent's
     registry keys, the C(Health Service State) folder and the event logs.
   - Values Microsoft does not document (the workspace properties C(ConnectionStatus) and

@@ -8,9 +8,11 @@ contract: the options of the docs and of ``$spec`` agree, the module is read-onl
 is supported, and the document has the keys of ADR 0002.
 """
 
-import ast
+import json
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 import tree_sitter_powershell
@@ -142,12 +144,26 @@ def _assignment_hash(root, variable):
     raise AssertionError("no %s = @{...} found" % variable)
 
 
+# The documentation as ansible-doc renders it: DOCUMENTATION with its doc fragments
+# (extends_documentation_fragment) merged by Ansible's own docs loader. The collection loader is
+# installed in a child process so it cannot change how the other tests import the collection.
+_DOCS_SCRIPT = r"""
+import json, sys
+from ansible.plugins.loader import fragment_loader, init_plugin_loader
+init_plugin_loader([sys.argv[1]])
+from ansible.utils.plugin_docs import get_docstring
+doc = get_docstring(sys.argv[2], fragment_loader, collection_name="azure_hrw.doctor", is_module=True)[0]
+print(json.dumps(doc))
+"""
+
+
 def _documentation():
-    tree = ast.parse(MODULE_PY.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and node.targets[0].id == "DOCUMENTATION":
-            return yaml.safe_load(node.value.value)
-    raise AssertionError("no DOCUMENTATION")
+    collections = ROOT / ".tmp" / "collections"
+    result = subprocess.run([sys.executable, "-c", _DOCS_SCRIPT, str(collections), str(MODULE_PY)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def _normalise_options(options, children):
