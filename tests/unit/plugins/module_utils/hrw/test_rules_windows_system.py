@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import os
 import re
 
@@ -29,23 +30,8 @@ MS_ISSUER = windows_doc.MS_ISSUER
 PROXY_ISSUER = "CN=Contoso Inspection CA, O=Contoso Ltd, C=US"
 
 
-def facts():
-    doc = windows_doc.healthy()
-    doc["host"]["utc_now"] = NOW
-    return doc
-
-
-def run(rule_id, doc, context=None):
-    rule = catalog.get_rule(rule_id)
-    findings = catalog.evaluate(doc, [rule], FULL_CONTEXT if context is None else context)
-    assert len(findings) == 1
-    # every MessageId a test sees is one the rule declares (and docs/rules.md documents)
-    assert findings[0]["CheckResultMessageId"] in rule.message_ids, findings[0]["CheckResultMessageId"]
-    return findings[0]
-
-
-def mid(rule_id, doc, context=None):
-    return run(rule_id, doc, context)["CheckResultMessageId"]
+facts = functools.partial(windows_doc.healthy_at, NOW)
+run, mid = windows_doc.rule_runner(FULL_CONTEXT)
 
 
 OWN = [r.rule_id for r in rws.RULES]

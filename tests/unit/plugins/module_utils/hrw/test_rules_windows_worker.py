@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import os
 import re
 
@@ -32,22 +33,8 @@ THUMB = "0123456789ABCDEF0123456789ABCDEF01234567"
 OWN = [r.rule_id for r in rww.RULES]
 
 
-def facts():
-    doc = windows_doc.healthy()
-    doc["host"]["utc_now"] = NOW
-    return doc
-
-
-def run(rule_id, doc, context=None):
-    rule = catalog.get_rule(rule_id)
-    findings = catalog.evaluate(doc, [rule], FULL_CONTEXT if context is None else context)
-    assert len(findings) == 1
-    assert findings[0]["CheckResultMessageId"] in rule.message_ids, findings[0]["CheckResultMessageId"]
-    return findings[0]
-
-
-def mid(rule_id, doc, context=None):
-    return run(rule_id, doc, context)["CheckResultMessageId"]
+facts = functools.partial(windows_doc.healthy_at, NOW)
+run, mid = windows_doc.rule_runner(FULL_CONTEXT)
 
 
 def ctx(**kwargs):

@@ -54,6 +54,35 @@ def context():
     return dict(entry["context"])
 
 
+def healthy_at(now):
+    """``healthy()`` with the host clock (``host.utc_now``) at ``now``."""
+    doc = healthy()
+    doc["host"]["utc_now"] = now
+    return doc
+
+
+def run_rule(rule_id, doc, context):
+    """The one finding of ``rule_id`` on ``doc``; every MessageId a test sees is one the rule
+    declares (and docs/rules.md documents)."""
+    rule = catalog.get_rule(rule_id)
+    findings = catalog.evaluate(doc, [rule], context)
+    assert len(findings) == 1
+    assert findings[0]["CheckResultMessageId"] in rule.message_ids, findings[0]["CheckResultMessageId"]
+    return findings[0]
+
+
+def rule_runner(default_context):
+    """``run(rule_id, doc, context=None)`` (the finding) and ``mid(...)`` (its MessageId) of a rule
+    test module, with ``default_context`` when the test names no context."""
+    def run(rule_id, doc, context=None):
+        return run_rule(rule_id, doc, default_context if context is None else context)
+
+    def mid(rule_id, doc, context=None):
+        return run(rule_id, doc, context)["CheckResultMessageId"]
+
+    return run, mid
+
+
 def windows_rules():
     """The Windows rules of the catalog; fails (never skips) while the rule modules are empty."""
     rules = catalog.select_rules(platform="windows")
