@@ -23,6 +23,7 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _diagnose
 from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action import action_harness
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.modules import module_docs
 
 HEALTHY = "linux_v1_healthy.json"
 
@@ -428,7 +429,8 @@ def _compare_spec(doc_options, spec):
 def test_module_documentation_matches_the_argument_spec():
     docs = _module_doc()
     assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    _compare_spec(docs["DOCUMENTATION"]["options"], _diagnose.diagnose_argument_spec())
+    # The options as ansible-doc renders them (with the azure_hrw.doctor.probe fragment).
+    _compare_spec(module_docs.rendered("hrw_diagnose")["options"], _diagnose.diagnose_argument_spec())
     finding_doc = docs["RETURN"]["findings"]["contains"]
     assert set(finding_doc) == set(catalog.FINDING_KEYS)
     assert set(docs["RETURN"]["summary"]["contains"]) == set(catalog.CHECK_RESULTS) | {"total"}

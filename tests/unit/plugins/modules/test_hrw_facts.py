@@ -14,6 +14,7 @@ import yaml
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import linux_facts
 from ansible_collections.azure_hrw.doctor.plugins.modules import hrw_facts
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.modules import module_docs
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -140,7 +141,8 @@ def test_unknown_option_fails(calls, capsys):
 
 
 def test_documentation_parses():
-    doc = yaml.safe_load(hrw_facts.DOCUMENTATION)
+    yaml.safe_load(hrw_facts.DOCUMENTATION)
+    doc = module_docs.rendered("hrw_facts")   # with the azure_hrw.doctor.probe options
     assert doc["module"] == "hrw_facts"
     assert str(doc["version_added"]) == "0.1.0"
     assert doc["author"] == ["azure_hrw.doctor contributors (@azure-hrw)"]

@@ -8,16 +8,15 @@ contract: the options of the docs and of ``$spec`` agree, the module is read-onl
 is supported, and the document has the keys of ADR 0002.
 """
 
-import json
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
 import tree_sitter_powershell
 import yaml
 from tree_sitter import Language, Parser
+
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.modules import module_docs
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 MODULE_PS1 = ROOT / "plugins" / "modules" / "win_hrw_facts.ps1"
@@ -144,26 +143,8 @@ def _assignment_hash(root, variable):
     raise AssertionError("no %s = @{...} found" % variable)
 
 
-# The documentation as ansible-doc renders it: DOCUMENTATION with its doc fragments
-# (extends_documentation_fragment) merged by Ansible's own docs loader. The collection loader is
-# installed in a child process so it cannot change how the other tests import the collection.
-_DOCS_SCRIPT = r"""
-import json, sys
-from ansible.plugins.loader import fragment_loader, init_plugin_loader
-init_plugin_loader([sys.argv[1]])
-from ansible.utils.plugin_docs import get_docstring
-doc = get_docstring(sys.argv[2], fragment_loader, collection_name="azure_hrw.doctor", is_module=True)[0]
-print(json.dumps(doc))
-"""
-
-
 def _documentation():
-    collections = ROOT / ".tmp" / "collections"
-    result = subprocess.run([sys.executable, "-c", _DOCS_SCRIPT, str(collections), str(MODULE_PY)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60,
-                            check=False)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return module_docs.rendered("win_hrw_facts")
 
 
 def _normalise_options(options, children):
