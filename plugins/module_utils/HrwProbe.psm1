@@ -324,6 +324,26 @@ Function New-HrwProbeState {
         })
 }
 
+Function Merge-HrwProbeResult {
+    <#
+    .SYNOPSIS
+    Sets the ADR probe result keys {dns, tcp, tls, elapsed_ms, error_class} of -Target from -Source.
+    .DESCRIPTION
+    The one list of those keys: a probe's result is made from its state with it, and an endpoint
+    entry's top level is its agent path's result (ADR 0002). Keys -Target already has keep their
+    place; missing ones are added in this order.
+    #>
+    [CmdletBinding()]
+    param (
+        [Parameter(Mandatory = $true)][System.Collections.IDictionary]$Target,
+        [Parameter(Mandatory = $true)][System.Collections.IDictionary]$Source
+    )
+
+    foreach ($name in @('dns', 'tcp', 'tls', 'elapsed_ms', 'error_class')) {
+        $Target[$name] = $Source[$name]
+    }
+}
+
 Function ConvertTo-HrwProbeResult {
     <#
     .SYNOPSIS
@@ -341,13 +361,8 @@ Function ConvertTo-HrwProbeResult {
         [AllowNull()][object]$ProxyPort
     )
 
-    $result = [ordered]@{
-        dns = $State.dns
-        tcp = $State.tcp
-        tls = $State.tls
-        elapsed_ms = $State.elapsed_ms
-        error_class = $State.error_class
-    }
+    $result = [ordered]@{}
+    Merge-HrwProbeResult -Target $result -Source $State
     if ($ViaProxy) {
         $result.proxy = $State.proxy
     }
@@ -599,6 +614,7 @@ Function Invoke-HrwImdsRequest {
 
 $exportMembers = @{
     Function = @(
+        'Merge-HrwProbeResult'
         'Invoke-HrwEndpointProbe'
         'Invoke-HrwImdsRequest'
     )

@@ -1004,11 +1004,7 @@ Function Get-EndpointSection {
             via_proxy = $proxyResult
         }
         if ($null -ne $agentPath) {
-            $entry.dns = $agentPath.dns
-            $entry.tcp = $agentPath.tcp
-            $entry.tls = $agentPath.tls
-            $entry.elapsed_ms = $agentPath.elapsed_ms
-            $entry.error_class = $agentPath.error_class
+            Merge-HrwProbeResult -Target $entry -Source $agentPath
         }
         $entries.Add($entry)
     }
