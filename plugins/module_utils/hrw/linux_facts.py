@@ -57,6 +57,8 @@ USER_WORKER_CONF = "/home/nxautomation/state/worker.conf"
 LEGACY_USER_WORKER_CONF = "/var/opt/microsoft/omsagent/%s/state/automationworker/diy/worker.conf"
 OMSCONFIG_LOG = "/var/opt/microsoft/omsconfig/omsconfig.log"
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
+#: The machine id (systemd, then D-Bus), the first that exists; a cloned image shares it (issue 7).
+MACHINE_ID = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 
 #: How much of the end of omsconfig.log is read.
 LOG_TAIL_BYTES = 1024 * 1024
@@ -95,7 +97,7 @@ def _utc_now():
 
 
 def collect_host(root="/", errors=None, now=None):
-    """The ``host`` section: hostname, utc_now, os, python, cpu_count, memory, load.
+    """The ``host`` section: hostname, machine_id, utc_now, os, python, cpu_count, memory, load.
 
     :param now: callable returning the current time as a datetime (UTC or aware); tests.
     """
@@ -103,6 +105,7 @@ def collect_host(root="/", errors=None, now=None):
     reader = HostFiles(root, errors)
     host = {
         "hostname": None,
+        "machine_id": None,
         "utc_now": _utc_iso((now or _utc_now)()),
         "os": {"id": None, "version_id": None, "pretty_name": None},
         "python": platform.python_version(),
@@ -116,6 +119,15 @@ def collect_host(root="/", errors=None, now=None):
         host["hostname"] = text.strip()
     elif reader.root in ("/", ""):
         host["hostname"] = socket.gethostname() or None
+
+    for path in MACHINE_ID:
+        if not reader.lexists(path):
+            continue  # the next candidate only when this one is absent, not when it is unreadable
+        text = reader.read_text("host.machine_id", path)
+        # "uninitialized" (systemd's first boot) or an empty file identify nothing
+        value = text.strip().lower() if text is not None else ""
+        host["machine_id"] = value if value and value != "uninitialized" else None
+        break
 
     for path in OS_RELEASE:
         text = reader.read_text("host.os", path)

@@ -213,6 +213,7 @@ class FakeHost(object):
     def healthy(self, user_worker=True):
         """Write the healthy host (``user_worker=False``: only the system worker)."""
         self.write("/proc/sys/kernel/hostname", "hrw-healthy\n")
+        self.write("/etc/machine-id", "5d2a0c6f4e8b4f1a9c3d7e6b2a1f0e9d\n")
         self.write("/proc/meminfo", "MemTotal:       24000000 kB\nMemFree:        1000 kB\n"
                                     "MemAvailable:   23000000 kB\n")
         self.write("/proc/loadavg", "0.10 0.20 0.30 1/123 4567\n")

@@ -82,6 +82,7 @@ def test_healthy_document_every_key(host):
         "collector": {"name": "hrw_facts", "version": "0.1.0"},
         "host": {
             "hostname": "hrw-healthy",
+            "machine_id": "5d2a0c6f4e8b4f1a9c3d7e6b2a1f0e9d",
             "utc_now": "2026-11-25T20:00:00Z",
             "os": {"id": "debian", "version_id": "12", "pretty_name": "Debian GNU/Linux 12 (bookworm)"},
             "memory": {"total_kb": 24000000, "available_kb": 23000000},
@@ -238,6 +239,7 @@ def test_empty_host_gives_nulls_not_errors(tmp_path):
     root.mkdir()
     doc = collect(root=str(root), probe_endpoints=False, now=_now)
     assert doc["host"]["hostname"] is None
+    assert doc["host"]["machine_id"] is None
     assert doc["host"]["os"] == {"id": None, "version_id": None, "pretty_name": None}
     assert doc["host"]["memory"] == {"total_kb": None, "available_kb": None}
     assert doc["host"]["load"] is None
@@ -273,6 +275,8 @@ def test_empty_host_gives_nulls_not_errors(tmp_path):
      lambda d: d["logs"]["omsconfig"]["tail_bytes"] is None and d["logs"]["omsconfig"]["matches"] is None),
     ("/etc/os-release", "host.os", lambda d: d["host"]["os"]["id"] is None),
     ("/proc/meminfo", "host.memory", lambda d: d["host"]["memory"]["total_kb"] is None),
+    # unreadable: null, and no fall back to /var/lib/dbus/machine-id (which would be another file's value)
+    ("/etc/machine-id", "host.machine_id", lambda d: d["host"]["machine_id"] is None),
 ])
 def test_unreadable_file_gives_null_and_error(host, logical, where, check):
     host.remove(logical)
@@ -280,6 +284,24 @@ def test_unreadable_file_gives_null_and_error(host, logical, where, check):
     doc = _collect(host)
     assert check(doc)
     assert doc["errors"] == [{"where": where, "error": "IsADirectoryError: [Errno 21] Is a directory: %r" % logical}]
+
+
+@pytest.mark.parametrize("etc, dbus, expected", [
+    ("0123456789ABCDEF0123456789abcdef\n", "ffffffffffffffffffffffffffffffff\n", "0123456789abcdef0123456789abcdef"),
+    (None, "ffffffffffffffffffffffffffffffff\n", "ffffffffffffffffffffffffffffffff"),
+    (None, None, None),
+    ("uninitialized\n", "ffffffffffffffffffffffffffffffff\n", None),
+    ("\n", None, None),
+])
+def test_machine_id_from_etc_else_dbus(host, etc, dbus, expected):
+    host.remove("/etc/machine-id")
+    if etc is not None:
+        host.write("/etc/machine-id", etc)
+    if dbus is not None:
+        host.write("/var/lib/dbus/machine-id", dbus)
+    doc = _collect(host)
+    assert doc["host"]["machine_id"] == expected
+    assert doc["errors"] == []
 
 
 def test_permission_denied_gives_null_and_error(host, monkeypatch):
