@@ -136,6 +136,33 @@ def _selfsigned(crt, key, subject):
         return hashlib.sha1(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest().upper()
 
 
+def _thumbprint(crt):
+    with open(crt) as f:
+        return hashlib.sha1(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest().upper()
+
+
+AGENT_SUBJECT = "/CN=%s/CN=%s/OU=Linux Monitoring Agent/O=Microsoft"
+DIY_SUBJECT = "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/OU=Azure Automation/CN=Hybrid Runbook Worker"
+
+
+def make_image(image_dir, ws, guid):
+    """The certificates a disk image carries (issue 7, cloned hosts): oms.crt/key of the agent
+    onboarded as ``guid`` and the user worker's worker_diy.crt/key. Every host cloned from it copies them."""
+    os.makedirs(image_dir, exist_ok=True)
+    _selfsigned(os.path.join(image_dir, "oms.crt"), os.path.join(image_dir, "oms.key"), AGENT_SUBJECT % (ws, guid))
+    _selfsigned(os.path.join(image_dir, "worker_diy.crt"), os.path.join(image_dir, "worker_diy.key"), DIY_SUBJECT)
+
+
+def _certificate(spec, crt, key, subject):
+    """A new self-signed certificate, or the image's copy on a cloned host; its thumbprint."""
+    if spec.get("image_dir"):
+        for path in (crt, key):
+            shutil.copyfile(os.path.join(spec["image_dir"], os.path.basename(path)), path)
+        os.chmod(key, 0o640)
+        return _thumbprint(crt)
+    return _selfsigned(crt, key, subject)
+
+
 def _expired(crt, key, common_name):
     """A self-signed certificate that expired yesterday (openssl req cannot backdate)."""
     from cryptography import x509
@@ -194,6 +221,8 @@ def prepare(hostdir, spec, ca_pem):
     if spec.get("proxy") == "proxy":  # the Azure names are reachable only through the proxy
         azure = ips["refused"]
     _write(os.path.join(etc, "hostname"), name + "\n")
+    # Its own machine id (the overlay hides the machine's); a host cloned from an image shares the image's.
+    _write(os.path.join(etc, "machine-id"), spec["machine_id"] + "\n", 0o444)
     _write(os.path.join(etc, "hosts"), "127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost\n\n"
            "# lab: Azure endpoints -> %s (%s)\n%s" % (
                spec["ip"], name, azure, spec["endpoints"], "".join("%s\t%s\n" % (azure, n) for n in names))
@@ -227,8 +256,8 @@ def prepare(hostdir, spec, ca_pem):
     conf = os.path.join(agent_etc, ws, "conf")
     certs = os.path.join(agent_etc, ws, "certs")
     os.makedirs(certs, exist_ok=True)
-    oms_thumb = _selfsigned(os.path.join(certs, "oms.crt"), os.path.join(certs, "oms.key"),
-                            "/CN=%s/CN=%s/OU=Linux Monitoring Agent/O=Microsoft" % (ws, guid))
+    oms_thumb = _certificate(spec, os.path.join(certs, "oms.crt"), os.path.join(certs, "oms.key"),
+                             AGENT_SUBJECT % (ws, guid))
     _write(os.path.join(conf, "omsadmin.conf"), "".join("%s=%s\n" % kv for kv in (
         ("WORKSPACE_ID", ws), ("AGENT_GUID", guid), ("LOG_FACILITY", "local0"),
         ("CERTIFICATE_UPDATE_ENDPOINT",
@@ -350,9 +379,8 @@ def prepare(hostdir, spec, ca_pem):
         diy_thumb = _expired(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
                              "Hybrid Runbook Worker")
     else:
-        diy_thumb = _selfsigned(os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
-                                "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/OU=Azure Automation"
-                                "/CN=Hybrid Runbook Worker")
+        diy_thumb = _certificate(spec, os.path.join(state, "worker_diy.crt"), os.path.join(state, "worker_diy.key"),
+                                 DIY_SUBJECT)
     _write(os.path.join(state, "worker.conf"), _ini({
         "worker-required": {
             "jrds_cert_path": "/home/nxautomation/state/worker_diy.crt",

@@ -24,6 +24,7 @@ CONNECTIVITY = frozenset({
     "Linux.UserWorkerJRDSConnectivityCheck",
 })
 NETWORK = "official-troubleshooters.md#2 Linux.ProxyCheck; automation-network-configuration"
+CLONE_SCENARIO = "update-management-troubleshoot.md#components-enabled-not-working"
 
 # A realistic omsconfig.log error (shape taken from OMS-Agent-for-Linux issue #646).
 CLASS_MISSING_LINES = (
@@ -92,6 +93,13 @@ class Fault:
     # The inventory gives the Automation account id and region, and /etc/hosts maps the
     # account-specific records <account>.{agentsvc,jrds}.we.azure-automation.net.
     account_records: bool = False
+    # --- issue 7 (fleet)
+    # The disk image the host was cloned from without generalising it (no sysprep, no
+    # "omsadmin.sh -X" / "onboard_agent.sh --purge" before the copy). Hosts of one image share
+    # /etc/machine-id, AGENT_GUID, oms.crt, the user worker's certificate and both worker.conf
+    # machine_ids; their hostnames and SMBIOS UUIDs stay their own (the hypervisor gives new
+    # ones). None = the host's own identity, derived from its name.
+    image: str = None
 
     @property
     def hostname(self):
@@ -214,6 +222,15 @@ _ALL = [
           "records resolve and answer.", "official-troubleshooters.md#5-endpoints-all-tcp-443-outbound",
           account_records=True),
 
+    # --- issue 7: a pair of hosts cloned from one image. Each host on its own is healthy (no
+    # per-host rule can see a clone); only the fleet rule Fleet.ClonedMachineCheck, which
+    # compares the hosts, catches them.
+    Fault("cloned_a", "Cloned from the image 'golden' without generalising it: the same machine id, AGENT_GUID, "
+          "agent certificate and user worker certificate as cloned_b. Healthy on its own; the fleet rule "
+          "Fleet.ClonedMachineCheck catches the pair.", CLONE_SCENARIO, image="golden"),
+    Fault("cloned_b", "Cloned from the image 'golden' without generalising it: the same machine id, AGENT_GUID, "
+          "agent certificate and user worker certificate as cloned_a. Healthy on its own; the fleet rule "
+          "Fleet.ClonedMachineCheck catches the pair.", CLONE_SCENARIO, image="golden"),
 ]
 
 FAULTS = {f.name: f for f in _ALL}

@@ -219,6 +219,7 @@ class Lab:
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             jobs = [pool.submit(keygen, "host_ed25519"), pool.submit(keygen, "id_ed25519")]
             ca = pool.submit(endpoints.make_pki, os.path.join(self.state_dir, "pki")).result()
+            self._prepare_images(names)
             jobs += [pool.submit(self._prepare_host, n, ca) for n in names]
             for job in jobs:
                 job.result()
@@ -272,13 +273,17 @@ class Lab:
         ip = self.hosts[name]
         hostdir = os.path.join(self.hosts_dir, name)
 
-        def ident(kind):  # stable per host and run: the same AGENT_GUID every time
-            return str(uuid.uuid5(uuid.NAMESPACE_URL, "azure_hrw.doctor/lab/%s/%s" % (kind, name)))
+        def ident(kind, of=name):  # stable per host and run: the same AGENT_GUID every time
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, "azure_hrw.doctor/lab/%s/%s" % (kind, of)))
+        # What a cloned disk carries comes from the image; what the hypervisor gives stays the host's.
+        image = ("image:" + fault.image) if fault.image else name
 
         spec = {"name": name, "hostname": fault.hostname, "ip": ip, "net": self.net,
-                "workspace_id": WORKSPACE_ID, "agent_guid": ident("agent"), "uuid": ident("smbios").upper(),
+                "workspace_id": WORKSPACE_ID, "agent_guid": ident("agent", image), "uuid": ident("smbios").upper(),
                 "omscloud_id": "4C4C-4544-0038-%s" % ident("cloud")[:4].upper(),
-                "system_machine_id": ident("system-worker"), "user_machine_id": ident("user-worker"),
+                "machine_id": uuid.UUID(ident("machine-id", image)).hex,
+                "image_dir": self._image_dir(fault.image) if fault.image else None,
+                "system_machine_id": ident("system-worker", image), "user_machine_id": ident("user-worker", image),
                 "endpoints": fault.endpoints, "stopped": sorted(fault.stopped),
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
                 "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes),
@@ -293,6 +298,17 @@ class Lab:
         agent.prepare(hostdir, spec, ca)
         with open(os.path.join(self.ssh_dir, "sshd_%s.conf" % name), "w") as f:
             f.write(SSHD_CONFIG.format(ip=ip, ssh=os.path.join(HOST_STATE_DIR, "ssh")))
+
+    def _image_dir(self, image):
+        return os.path.join(self.state_dir, "images", image)
+
+    def _prepare_images(self, names):
+        """The certificates of each disk image the hosts were cloned from (faults.Fault.image),
+        made once, before the hosts are prepared in parallel, which copy them."""
+        for image in sorted({FAULTS[n].image for n in names if FAULTS[n].image}):
+            ws = next(FAULTS[n].workspace or WORKSPACE_ID for n in names if FAULTS[n].image == image)
+            guid = str(uuid.uuid5(uuid.NAMESPACE_URL, "azure_hrw.doctor/lab/agent/image:" + image))
+            agent.make_image(self._image_dir(image), ws, guid)
 
     def _write_inventory(self):
         q = json.dumps  # a JSON string is a valid YAML scalar
