@@ -142,6 +142,15 @@ ansible_facts:
               type: str
               returned: always
               sample: hrw-healthy
+            machine_id:
+              description:
+                - The machine id, from C(/etc/machine-id), else C(/var/lib/dbus/machine-id) when the first is absent;
+                  stripped and lower-cased.
+                - V(null) when both are absent, the file is empty or says C(uninitialized), or it could not be read.
+                - Hosts cloned from one image without generalising it share it (the fleet rule C(Fleet.ClonedMachineCheck)).
+              type: str
+              returned: always
+              sample: b7e3c1a94f2d4e8a9c6b0d5f3e2a1c48
             utc_now:
               description: The host's clock, read once at the start of the collection.
               type: str

@@ -36,7 +36,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import (
 __all__ = [
     "CHECK_RESULTS", "FINDING_KEYS", "GROUPS", "Rule", "UnknownRuleError",
     "all_rules", "rule_ids", "group_ids", "get_rule", "select_rules", "evaluate",
-    "summarize",
+    "summarize", "make_finding", "rule_error", "valid_partial",
 ]
 
 # Microsoft's RuleGroupIds / RuleGroupNames (official troubleshooters).
@@ -185,7 +185,10 @@ def _platform(rule, facts):
     return "any"
 
 
-def _make_finding(rule, partial, facts):
+def make_finding(rule, partial, facts=None):
+    """The full finding (``FINDING_KEYS``) of ``rule`` from its partial result: the one place a
+    finding is assembled, for the per-host catalog and for the fleet rules (fleet_rules.py).
+    ``facts`` gives the platform of a rule whose platform is ``any`` (None: ``any``)."""
     check_result = partial["CheckResult"]
     reason = partial.get("reason")
     args = partial.get("arguments") or []
@@ -218,10 +221,19 @@ def _skip(rule, facts, reason, message, evidence):
     partial = {"CheckResult": SKIPPED, "reason": reason, "message": message,
                "arguments": [], "evidence": evidence,
                "remediation": {"action": None, "manual": None}}
-    return _make_finding(rule, partial, facts)
+    return make_finding(rule, partial, facts)
 
 
-def _valid_partial(partial):
+def rule_error(rule, exc, facts=None):
+    """The ``<RuleId>.Skipped.RuleError`` finding of a rule that raised ``exc``."""
+    return _skip(rule, facts, "RuleError",
+                 "The rule itself failed while checking this host, so nothing was checked: "
+                 "%s: %s" % (type(exc).__name__, exc),
+                 {"exception": type(exc).__name__, "error": str(exc)})
+
+
+def valid_partial(partial):
+    """True when ``partial`` is a partial result a rule may return."""
     return (isinstance(partial, dict) and partial.get("CheckResult") in CHECK_RESULTS
             and isinstance(partial.get("evidence", {}), dict))
 
@@ -249,15 +261,11 @@ def evaluate(facts, rules, context=None):
             continue
         try:
             partial = rule.check(facts, context)
-            if not _valid_partial(partial):
+            if not valid_partial(partial):
                 raise TypeError("rule returned %r, not a partial result" % (type(partial).__name__,))
-            findings.append(_make_finding(rule, partial, facts))
+            findings.append(make_finding(rule, partial, facts))
         except Exception as e:  # a broken rule must not stop the run (DESIGN §5)
-            findings.append(_skip(
-                rule, facts, "RuleError",
-                "The rule itself failed while checking this host, so nothing was checked: "
-                "%s: %s" % (type(e).__name__, e),
-                {"exception": type(e).__name__, "error": str(e)}))
+            findings.append(rule_error(rule, e, facts))
     return findings
 
 

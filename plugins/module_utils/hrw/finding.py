@@ -32,7 +32,10 @@ CONNECTIVITY = ("connectivity", "Connectivity Checks")
 REGISTRATION = ("registration", "Registration Checks")
 PERMISSIONS = ("permissions", "Access Permission Checks")
 MACHINE_SETTINGS = ("machineSettings", "Machine Override Checks")
-GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION, PERMISSIONS, MACHINE_SETTINGS)
+# Ours (issue 7): the cross-host rules of fleet_rules.py, evaluated by hrw_report over every
+# host's facts. No per-host (catalog) rule is in it, so hrw_diagnose include/exclude do not accept it.
+FLEET = ("fleet", "Fleet Checks")
+GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION, PERMISSIONS, MACHINE_SETTINGS, FLEET)
 
 
 def result(check_result, message, reason=None, arguments=None, evidence=None,
