@@ -224,11 +224,11 @@ def _skip(rule, facts, reason, message, evidence):
     return make_finding(rule, partial, facts)
 
 
-def rule_error(rule, exc, facts=None):
-    """The ``<RuleId>.Skipped.RuleError`` finding of a rule that raised ``exc``."""
+def rule_error(rule, exc, facts=None, what="this host"):
+    """The ``<RuleId>.Skipped.RuleError`` finding of a rule that raised ``exc`` while checking ``what``."""
     return _skip(rule, facts, "RuleError",
-                 "The rule itself failed while checking this host, so nothing was checked: "
-                 "%s: %s" % (type(exc).__name__, exc),
+                 "The rule itself failed while checking %s, so nothing was checked: "
+                 "%s: %s" % (what, type(exc).__name__, exc),
                  {"exception": type(exc).__name__, "error": str(exc)})
 
 
