@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import fleet_rules
+from tests.lab import OTHER_WORKSPACE_ID
+
 pytestmark = pytest.mark.lab
 
 # Generous: dozens of lab hosts probe the lab's one TLS server at once on a 2-core machine,
@@ -173,3 +176,41 @@ def test_proxy_and_account_faults_show_the_path_and_the_issuer(lab, diagnosis):
     for rule_id in ("Linux.ImdsCheck", "Linux.DmidecodeCheck"):  # the lab hosts are not Azure VMs
         assert finding("healthy", rule_id)["CheckResult"] == "Information"
     assert "Lab-Proxy-Pw1" not in json.dumps(results)  # proxy.conf's password is never reported
+
+
+def test_cloned_hosts_share_their_identity_and_only_the_fleet_rule_sees_it(lab, diagnosis):
+    """cloned_a and cloned_b come from one image: the same machine id, AGENT_GUID and
+    certificates; every other host has its own. Each is healthy on its own (the per-host
+    expectations above); the fleet rule over all hosts' facts names exactly the pair."""
+    results = diagnosis["results"]
+    pair = ["cloned_a", "cloned_b"]
+    missing = [h for h in pair if h not in results]
+    if missing:
+        pytest.fail("lab has no %s host(s)" % ", ".join(missing))
+    facts = dict((host, result["facts"]) for host, result in results.items())
+    ids = dict((host, doc["host"]["machine_id"]) for host, doc in facts.items())
+    assert all(re.match(r"^[0-9a-f]{32}$", value) for value in ids.values()), ids
+    assert ids["cloned_a"] == ids["cloned_b"]
+    others = [value for host, value in ids.items() if host not in pair]
+    assert len(set(others)) == len(others) and ids["cloned_a"] not in others
+    guids = dict((host, doc["agent"]["omsadmin"]["AGENT_GUID"]) for host, doc in facts.items())
+    assert guids["cloned_a"] == guids["cloned_b"]
+    assert len(set(guids.values())) == len(guids) - 1
+    assert facts["cloned_a"]["host"]["hostname"] != facts["cloned_b"]["host"]["hostname"]
+
+    findings = dict((f["RuleId"], f) for f in fleet_rules.evaluate_fleet(facts))
+    clone = findings["Fleet.ClonedMachineCheck"]
+    assert clone["CheckResultMessageId"] == "Fleet.ClonedMachineCheck.Failed"
+    assert clone["hosts"] == pair
+    assert all(item["hosts"] == pair for item in clone["evidence"]["shared"])
+    assert sorted(item["identity"] for item in clone["evidence"]["shared"]) == [
+        "agent_certificate", "agent_guid", "machine_id", "user_worker_certificate"]
+    assert findings["Fleet.DuplicateNameCheck"]["CheckResultMessageId"] == "Fleet.DuplicateNameCheck.Passed"
+    assert findings["Fleet.GroupVersionCheck"]["CheckResultMessageId"] == "Fleet.GroupVersionCheck.Passed"
+    # the wrong_workspace host is in the lab's user worker group but onboarded to another workspace
+    group = findings["Fleet.GroupWorkspaceCheck"]
+    if "wrong_workspace" in results:
+        assert group["CheckResult"] == "Failed"
+        [spread] = group["evidence"]["spread"]
+        assert spread["group"] == "lab-linux-group"
+        assert spread["workspaces"][OTHER_WORKSPACE_ID] == ["wrong_workspace"]

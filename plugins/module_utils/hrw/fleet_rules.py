@@ -49,7 +49,7 @@ FLEET_FINDING_KEYS = FINDING_KEYS + ("hosts",)
 UM_SEED = "update-management-troubleshoot.md"
 CLONE_SCENARIO = "%s#components-enabled-not-working; %s#failed-to-start" % (UM_SEED, UM_SEED)
 NAME_SCENARIO = UM_SEED + "#failed-to-start"
-GROUP_SCENARIO = "hybrid-runbook-worker-install.md; official-troubleshooters.md#4.2"
+GROUP_SCENARIO = "hybrid-runbook-worker-install.md#hybrid-runbook-worker-groups; official-troubleshooters.md#4.2"
 
 HEARTBEAT_QUERY = "Heartbeat | where TimeGenerated > ago(30d) | distinct SourceComputerId, Computer, ComputerIP"
 
@@ -298,11 +298,12 @@ def _group_hosts(members):
 
 GROUP_MANUAL = (
     "Decide which Automation account and workspace group %s belongs to, then on each host that differs: "
-    "deregister its worker from the group (Windows: Remove-HybridRunbookWorker -Url <URL> -Key <Key> -MachineName "
-    "<Name>, or delete it in the portal; Linux user worker: python onboarding.py --deregister -w <WorkspaceID> "
+    "deregister its worker from the group (Windows: Remove-HybridRunbookWorker -url <URL> -key <PrimaryAccessKey>, "
+    "or delete it in the portal; Linux user worker: python onboarding.py --deregister -w <WorkspaceID> "
     "-k <AutomationAccountKey> -g <HybridGroupName> -e <RegistrationEndpoint>), connect the agent to the workspace "
     "linked to that account, and register it again in the group of that account (Windows: Add-HybridRunbookWorker "
-    "-GroupName <HybridGroupName> -Url <URL> -Key <Key>; Linux: onboarding.py --register with the same options). "
+    "-GroupName <HybridGroupName> -EndPoint <URL> -Token <PrimaryAccessKey>; Linux: onboarding.py --register with "
+    "the same options). "
     "If the two groups are meant to be different, give them different names.")
 
 
