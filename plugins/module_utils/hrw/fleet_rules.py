@@ -338,12 +338,10 @@ def check_group_workspace(facts_by_host, context):
     parts = []
     for item in spread:
         what = []
-        if len(item["accounts"]) > 1:
-            what.append("Automation accounts %s" % "; ".join("%s (%s)" % (v, _join(h))
-                                                            for v, h in sorted(item["accounts"].items())))
-        if len(item["workspaces"]) > 1:
-            what.append("workspaces %s" % "; ".join("%s (%s)" % (v, _join(h))
-                                                   for v, h in sorted(item["workspaces"].items())))
+        for field, label in (("accounts", "Automation accounts"), ("workspaces", "workspaces")):
+            if len(item[field]) > 1:
+                owners = ["%s (%s)" % (value, _join(hosts_)) for value, hosts_ in sorted(item[field].items())]
+                what.append("%s %s" % (label, "; ".join(owners)))
         parts.append("group %s is spread over %s" % (item["group"], " and ".join(what)))
     affected = sorted(set(h for item in spread for h in item["hosts"]))
     message = ("%s. The workers of one hybrid worker group must belong to one Automation account and report to the "
