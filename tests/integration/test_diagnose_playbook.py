@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import fleet_rules
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import fleet_rules, report_readiness
 from tests.lab import OTHER_WORKSPACE_ID
 
 pytestmark = pytest.mark.lab
@@ -214,3 +214,21 @@ def test_cloned_hosts_share_their_identity_and_only_the_fleet_rule_sees_it(lab, 
         [spread] = group["evidence"]["spread"]
         assert spread["group"] == "lab-linux-group"
         assert spread["workspaces"][OTHER_WORKSPACE_ID] == ["wrong_workspace"]
+
+
+@pytest.mark.parametrize("host, state", [
+    ("healthy", "Ready"),
+    ("cloned_a", "Ready"),
+    ("system_worker_conf_missing", "Ready"),        # the user worker is still registered and running
+    ("worker_missing", "Disconnected"),
+    ("worker_other_workspace", "Disconnected"),
+    ("endpoints_refused", "Disconnected"),
+    ("endpoints_blackholed", "Disconnected"),
+])
+def test_readiness_from_the_hosts_own_evidence(lab, diagnosis, host, state):
+    results = diagnosis["results"]
+    if host not in results:
+        pytest.fail("lab has no %s host" % host)
+    result = report_readiness.readiness(results[host]["facts"], results[host]["findings"])
+    assert result["state"] == state, result
+    assert '"last seen"' in result["reason"]
