@@ -349,12 +349,14 @@ class Lab:
                     killed.append(pid)
                 except ProcessLookupError:
                     pass
+        # Called from another process than the one that started the lab, the killed unshare
+        # stays a zombie until its parent reaps it: a zombie holds nothing, so it counts as gone.
         address = (self.hosts[name], 22)
         deadline = time.monotonic() + timeout
-        while [p for p in killed if _exists(p)] or address in listening():
+        while [p for p in killed if _exists(p) and running(p)] or address in listening():
             if time.monotonic() > deadline:
                 raise LabError("host %s still present after SIGKILL: pids %s, listening %s" % (
-                    name, [p for p in killed if _exists(p)], address in listening()))
+                    name, [p for p in killed if running(p)], address in listening()))
             time.sleep(0.05)
         for key in pids:
             try:
