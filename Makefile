@@ -16,7 +16,7 @@ export LC_ALL := C.UTF-8
 .PHONY: help setup system-deps venv collection demo test unit integration lint sanity ps-syntax docs-check build clean lab-down
 
 help:
-	@echo "make demo   - set up, bring up the lab, diagnose it, print the findings, take the lab down"
+	@echo "make demo   - set up, bring up the lab, diagnose it, print the fleet report (table, HTML file in hrw-report/), take the lab down"
 	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, lab integration)"
 	@echo "make unit | integration | lint | sanity | ps-syntax | docs-check | build | lab-down | clean"
 
@@ -68,4 +68,4 @@ lab-down:
 	$(BIN)/python -m tests.lab down
 
 clean: lab-down
-	rm -rf .tmp tests/output .ansible
+	rm -rf .tmp tests/output .ansible hrw-report

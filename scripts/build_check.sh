@@ -7,7 +7,7 @@ out=.tmp/build
 rm -rf "$out" && mkdir -p "$out"
 ansible-galaxy collection build --force --output-path "$out" . >/dev/null
 artifact=$(ls "$out"/azure_hrw-doctor-*.tar.gz)
-if tar -tzf "$artifact" | grep -E '(^|/)(\.venv|\.tmp|\.ansible|\.pytest_cache|tests/output|tests/lab|__pycache__)(/|$)'; then
+if tar -tzf "$artifact" | grep -E '(^|/)(\.venv|\.tmp|\.ansible|\.pytest_cache|tests/output|tests/lab|hrw-report|__pycache__)(/|$)'; then
   echo "FAIL: $artifact contains the entries above" >&2
   exit 1
 fi

@@ -1,4 +1,4 @@
-"""python -m tests.lab up|down|status|inventory  (run from the repository root, as root)."""
+"""python -m tests.lab up|down|stop|status|inventory|faults  (run from the repository root, as root)."""
 import argparse
 import json
 import os
@@ -23,12 +23,14 @@ def main(argv=None):
     up.add_argument("--timeout", type=float, default=30, help="seconds to wait for the hosts to listen")
     down = sub.add_parser("down", help="end the lab's processes (by recorded pid) and remove its state")
     down.add_argument("--all", action="store_true", help="every lab under the repo's .tmp/ (e.g. left by killed test runs)")
+    stop = sub.add_parser("stop", help="end ONE host's processes (by recorded pid); the rest of the lab stays up")
+    stop.add_argument("host", help="the host (fault) name, as in the inventory")
     status = sub.add_parser("status", help="list hosts: ip, fault, pid, listening")
     status.add_argument("--json", action="store_true")
     sub.add_parser("inventory", help="print the inventory path")
     sub.add_parser("faults", help="list the faults and what a diagnosis must report")
     # Also accept --state-dir after the subcommand.
-    for p in (up, down, status, sub.choices["inventory"]):
+    for p in (up, down, stop, status, sub.choices["inventory"]):
         p.add_argument("--state-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -42,6 +44,14 @@ def main(argv=None):
             for d in dirs:
                 killed = Lab(d).down()
                 print("%s: ended %d process(es)%s" % (d, len(killed), (": " + " ".join(map(str, killed))) if killed else ""))
+        elif args.command == "stop":
+            lab = Lab(args.state_dir)
+            if not lab.fault_names:
+                print("no lab in %s" % lab.state_dir, file=sys.stderr)
+                return 1
+            killed = lab.stop(args.host)
+            print("%s: ended %d process(es)%s" % (args.host, len(killed), (": " + " ".join(map(str, killed))) if killed else
+                                                  " (it was not running)"))
         elif args.command == "status":
             lab = Lab(args.state_dir)
             if not lab.fault_names:

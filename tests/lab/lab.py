@@ -346,6 +346,41 @@ class Lab:
                     out.append("--- %s:\n%s" % (entry, "\n".join(tail)))
         return "\n".join(out)
 
+    # ------------------------------------------------------------------ stop
+    def stop(self, name, timeout=10):
+        """End ONE host: its recorded pids (the unshare and the namespace's PID 1), only if the
+        process's command line names this state dir, as ``down`` does. The other hosts, the
+        endpoints and the state dir stay; the host's pid records go, so ``status`` shows it down
+        and ``down`` still ends the rest. Returns the pids it killed ([] if the host was not running)."""
+        if name not in self.fault_names:
+            raise LabError("no host %r in the lab in %s; its hosts: %s" % (
+                name, self.state_dir, ", ".join(self.fault_names) or "none"))
+        pids = {key: pid for key, pid in self.pids().items() if key in (name, name + ".init")}
+        killed = []
+        for pid in pids.values():
+            cmd = _cmdline(pid)
+            if cmd and self.state_dir in cmd:  # a recycled pid is someone else's: leave it
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    pass
+        # Called from another process than the one that started the lab, the killed unshare
+        # stays a zombie until its parent reaps it: a zombie holds nothing, so it counts as gone.
+        address = (self.hosts[name], 22)
+        deadline = time.monotonic() + timeout
+        while [p for p in killed if _exists(p) and running(p)] or address in listening():
+            if time.monotonic() > deadline:
+                raise LabError("host %s still present after SIGKILL: pids %s, listening %s" % (
+                    name, [p for p in killed if running(p)], address in listening()))
+            time.sleep(0.05)
+        for key in pids:
+            try:
+                os.unlink(os.path.join(self.run_dir, key + ".pid"))
+            except FileNotFoundError:
+                pass
+        return killed
+
     # ------------------------------------------------------------------ down
     def down(self, timeout=10):
         """End every recorded process (only those: the cmdline must name our state dir) and

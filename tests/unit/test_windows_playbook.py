@@ -9,9 +9,10 @@ never routed), so the real psrp connection plugin gives the action plugin a Powe
 with ``ActionBase._execute_module`` returning a recorded facts document for the Windows
 collector, and with the psrp/winrm ``_connect`` refused and logged: the test proves the
 whole path (role argument spec, action plugin dispatch, endpoint derivation, rules, the
-saved per-host JSON, the summary play) and that nothing tried to connect anywhere.
+saved per-host JSON, the fleet report play) and that nothing tried to connect anywhere.
 """
 
+import glob
 import json
 import os
 import re
@@ -88,11 +89,12 @@ def playbook_run(tmp_path_factory):
     with open(inventory, "w") as f:
         f.write(INVENTORY)
     save_dir = os.path.join(tmp, "results")
+    report_dir = os.path.join(tmp, "report")
     proc, calls = _run(tmp, "azure_hrw.doctor.diagnose", "-i", inventory,
-                       "-e", "hrw_diagnose_save_dir=%s" % save_dir,
+                       "-e", "hrw_diagnose_save_dir=%s" % save_dir, "-e", "hrw_report_dir=%s" % report_dir,
                        "-e", "hrw_diagnose_automation_account_id=%s" % ACCOUNT,
                        "-e", "hrw_diagnose_automation_account_region=westeurope")
-    return {"proc": proc, "calls": calls, "save_dir": save_dir}
+    return {"proc": proc, "calls": calls, "save_dir": save_dir, "report_dir": report_dir}
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +115,18 @@ def _saved(run, host):
         return json.load(f)
 
 
-def _summary_lines(stdout):
-    """The lines of the summary play: ``<host>  <STATUS>  <detail>``."""
-    return dict((m.group(1), (m.group(2), m.group(3).strip())) for m in re.finditer(
-        r"^\s+- '?(win-\S+)\s+(OK|WARNING|FAILED|ERROR|UNREACHABLE|NOT RUN)\s+(.*?)'?$", stdout, re.MULTILINE))
+def _report(run):
+    """The fleet report's JSON document (issue 7: hrw_report writes it into hrw_report_dir)."""
+    found = glob.glob(os.path.join(run["report_dir"], "*.json"))
+    assert len(found) == 1, (found, run["proc"].stdout[-3000:] + run["proc"].stderr[-3000:])
+    with open(found[0]) as f:
+        return dict((h["name"], h) for h in json.load(f)["hosts"])
+
+
+def _printed_report(stdout):
+    """The output of the playbook's last task: the fleet table and the report's files."""
+    start = stdout.index("TASK [Print the fleet table and where the report is]")
+    return stdout[start:stdout.index("PLAY RECAP", start)]
 
 
 # --- the wiring (holds before and after the rule branches are merged) --------------------
@@ -158,13 +168,17 @@ def test_playbook_saves_each_windows_host(playbook_run):
         assert saved["msg"].startswith("%d Failed" % saved["summary"]["Failed"])
 
 
-def test_playbook_prints_one_summary_line_per_windows_host(playbook_run):
-    lines = _summary_lines(playbook_run["proc"].stdout)
-    assert set(lines) == set(HOSTS), playbook_run["proc"].stdout[-3000:]
-    for host, (status, detail) in lines.items():
-        summary = _saved(playbook_run, host)["summary"]
-        assert detail.startswith("Failed=%d Warning=%d Passed=%d" % (
-            summary["Failed"], summary["PassedWithWarning"], summary["Passed"]))
+def test_playbook_reports_each_windows_host(playbook_run):
+    report = _report(playbook_run)
+    assert set(report) == set(HOSTS)
+    printed = _printed_report(playbook_run["proc"].stdout)
+    for host in HOSTS:
+        saved = _saved(playbook_run, host)
+        assert report[host]["status"] == "diagnosed" and report[host]["reason"] is None
+        assert report[host]["platform"] == "windows"
+        assert report[host]["summary"] == saved["summary"]
+        assert [f["RuleId"] for f in report[host]["findings"]] == [f["RuleId"] for f in saved["findings"]]
+        assert re.search(r"\b%s\b" % host, printed), printed
 
 
 def test_role_passes_its_windows_variables_in_check_mode(role_run):
@@ -206,7 +220,6 @@ def test_playbook_findings_with_the_real_rules(playbook_run):
     assert healthy["summary"]["Failed"] == 0
     failed = [f["RuleId"] for f in stopped["findings"] if f["CheckResult"] == "Failed"]
     assert "MonitoringAgentServiceRunningCheck" in failed
-    lines = _summary_lines(playbook_run["proc"].stdout)
-    assert lines["win-stopped"][0] == "FAILED"
-    assert "MonitoringAgentServiceRunningCheck" in lines["win-stopped"][1]
-    assert lines["win-healthy"][0] in ("OK", "WARNING")
+    report = _report(playbook_run)
+    assert report["win-stopped"]["worst"] == "Failed"
+    assert report["win-healthy"]["worst"] != "Failed"
