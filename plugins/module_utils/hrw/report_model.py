@@ -41,13 +41,14 @@ GENERATIONS = ("v1", "v2", "both")
 
 def report_groups(rule_group_pairs, findings=()):
     """``[{id, name}]``: the groups of finding.GROUPS that hold a rule (``rule_group_pairs``:
-    ``(RuleGroupId, RuleGroupName)`` of every rule), in GROUPS order, then any other group a
-    rule or a finding names (so no finding ever loses its column), in order of appearance."""
-    with_rules = [gid for gid, dummy in rule_group_pairs]
-    out = [{"id": gid, "name": name} for gid, name in GROUPS if gid in with_rules]
+    ``(RuleGroupId, RuleGroupName)`` of every rule) or a finding, in GROUPS order, then any
+    other group a rule or a finding names (so no finding ever loses its column), in order of
+    appearance."""
+    named = list(rule_group_pairs) + [(f.get("RuleGroupId"), f.get("RuleGroupName")) for f in findings]
+    ids = set(gid for gid, dummy in named)
+    out = [{"id": gid, "name": name} for gid, name in GROUPS if gid in ids]
     seen = set(g["id"] for g in out)
-    extra = list(rule_group_pairs) + [(f.get("RuleGroupId"), f.get("RuleGroupName")) for f in findings]
-    for gid, name in extra:
+    for gid, name in named:
         if gid and gid not in seen:
             seen.add(gid)
             out.append({"id": gid, "name": name or gid})
@@ -69,9 +70,11 @@ def _summary(findings):
 
 
 def _worker_generation(findings):
-    """The generation(s) of the rules that checked something on the host (not Skipped)."""
+    """The generation(s) of the generation-specific rules that passed, warned or failed on the
+    host (Information and Skipped often only say that a generation is not installed)."""
     seen = set(f.get("worker_generation") for f in findings
-               if f.get("CheckResult") != "Skipped" and f.get("worker_generation") in ("v1", "v2"))
+               if f.get("CheckResult") in ("Passed", "PassedWithWarning", "Failed")
+               and f.get("worker_generation") in ("v1", "v2"))
     if not seen:
         return None
     return "both" if len(seen) == 2 else seen.pop()
