@@ -110,8 +110,13 @@ def json_errors(report):
     return ["%s at %s" % (e.message, "/".join(str(p) for p in e.absolute_path)) for e in validator.iter_errors(report)]
 
 
+_XSD = []
+
+
 def junit_errors(xml_text):
     """XSD violations of a JUnit document (list of messages); needs xmlschema."""
-    import xmlschema
-    schema = xmlschema.XMLSchema(JUNIT_XSD)
+    if not _XSD:
+        import xmlschema
+        _XSD.append(xmlschema.XMLSchema(JUNIT_XSD))
+    schema = _XSD[0]
     return [str(e.reason) + " at " + str(e.path) for e in schema.iter_errors(xml_text)]
