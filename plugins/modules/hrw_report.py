@@ -135,30 +135,24 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Diagnose every worker
-  hosts: hybrid_workers
-  gather_facts: false
-  tasks:
-    - name: Diagnose the worker
-      azure_hrw.doctor.hrw_diagnose:
-      become: true
-      register: hrw_diagnose_result
+# In a play over the same hosts as the diagnosis (hosts: defaults to ansible_play_hosts_all,
+# so the hosts that failed or were unreachable are in the report too).
+- name: Diagnose the worker
+  azure_hrw.doctor.hrw_diagnose:
+  become: true
+  register: hrw_diagnose_result
 
-- name: Write the fleet report
-  hosts: hybrid_workers
-  gather_facts: false
-  tasks:
-    - name: Write the report of every host of the play, also the unreachable ones
-      azure_hrw.doctor.hrw_report:
-        dest: "{{ playbook_dir }}/hrw-report"
-      run_once: true
-      delegate_to: localhost
-      register: hrw_report
+- name: Write the fleet report on the controller
+  azure_hrw.doctor.hrw_report:
+    dest: "{{ playbook_dir }}/hrw-report"
+  run_once: true
+  delegate_to: localhost
+  register: hrw_report
 
-    - name: Show the table and where the HTML file is
-      ansible.builtin.debug:
-        msg: "{{ hrw_report.table_lines + ['HTML report: ' ~ hrw_report.files.html | default('not written')] }}"
-      run_once: true
+- name: Show the table and where the HTML file is
+  ansible.builtin.debug:
+    msg: "{{ hrw_report.table_lines + ['HTML report: ' ~ hrw_report.files.html | default('not written')] }}"
+  run_once: true
 
 - name: Only JUnit and JSON for the CI system, for two named hosts
   azure_hrw.doctor.hrw_report:
