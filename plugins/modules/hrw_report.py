@@ -97,7 +97,6 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.files
 attributes:
   action:
     support: full
@@ -108,17 +107,13 @@ attributes:
     details: Use it with C(run_once=true); it reads every host's result from C(hostvars).
   check_mode:
     support: full
-    details: In check mode the report is built and RV(changed) says whether a file would change, but nothing is written.
+    details: In check mode the report is built and C(changed) says whether a file would change, but nothing is written.
   diff_mode:
     support: none
   platform:
     support: full
     platforms: posix
     details: Runs on the controller only.
-  safe_file_operations:
-    support: full
-  vault:
-    support: none
 notes:
   - The report contains what the hosts returned (evidence such as paths, log lines and
     configuration values) but never a secret; the diagnosis does not collect any.

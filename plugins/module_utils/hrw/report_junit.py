@@ -106,8 +106,7 @@ def render_junit(report):
         suite, props = _suite(root, host["name"], report["generated_at"], properties)
         suite.set("hostname", xml_text(host["name"]))
         if host["status"] != "diagnosed":
-            case = ET.SubElement(suite, "testcase", {"classname": xml_text(host["name"]), "name": "diagnosis",
-                                                    "time": "0"})
+            case = ET.SubElement(suite, "testcase", {"classname": xml_text(host["name"]), "name": "diagnosis", "time": "0"})
             error = ET.SubElement(case, "error", {"message": xml_text(host["reason"]), "type": host["status"]})
             error.text = xml_text("The host was not diagnosed (%s): %s" % (host["status"], host["reason"]))
             _count(suite, ["Error"], errors=1)
