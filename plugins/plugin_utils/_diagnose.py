@@ -27,6 +27,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.catalog impor
     select_rules,
     summarize,
 )
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import SEVERITY_ORDER, severity_rank  # noqa: F401 (re-exported)
 
 # The facts document schemas this controller code understands (ADR 0001).
 SUPPORTED_FACTS_SCHEMAS = (1,)
@@ -39,9 +40,7 @@ PROBE_TIMEOUT_MAX = 60.0
 
 FAIL_ON_CHOICES = ("never", "failed", "warning")
 
-# Report order: worst first. A CheckResult not listed here sorts last.
-SEVERITY_ORDER = ("Failed", "PassedWithWarning", "Information", "Skipped", "Passed")
-_SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITY_ORDER))
+# Report order, worst first: defined once in finding.py (the fleet report needs it on the pure side).
 _DIGEST_WIDTH = max(len(name) for name in CHECK_RESULTS)
 
 
@@ -330,10 +329,6 @@ def diagnose(facts, include, exclude, controller_utc=None, probe_endpoints=None,
         context["probe_endpoints"] = bool(probe_endpoints)
     findings = evaluate(facts, rules, context=context)
     return findings, summarize(findings)
-
-
-def severity_rank(check_result):
-    return _SEVERITY_RANK.get(check_result, len(SEVERITY_ORDER))
 
 
 def worst_first(findings):

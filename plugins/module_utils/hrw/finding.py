@@ -25,6 +25,11 @@ SKIPPED = "Skipped"
 
 CHECK_RESULTS = (PASSED, PASSED_WITH_WARNING, FAILED, INFORMATION, SKIPPED)
 
+# Report order: worst first (the digest, the fleet report). One definition for the controller
+# and the pure side; a CheckResult not listed here sorts last.
+SEVERITY_ORDER = (FAILED, PASSED_WITH_WARNING, INFORMATION, SKIPPED, PASSED)
+_SEVERITY_RANK = dict((name, rank) for rank, name in enumerate(SEVERITY_ORDER))
+
 # Rule groups as (RuleGroupId, RuleGroupName): Microsoft's ids and names where they have one.
 PREREQUISITES = ("prerequisites", "Prerequisite Checks")
 SERVICEHEALTH = ("servicehealth", "VM Service Health Checks")
@@ -36,6 +41,19 @@ MACHINE_SETTINGS = ("machineSettings", "Machine Override Checks")
 # host's facts. No per-host (catalog) rule is in it, so hrw_diagnose include/exclude do not accept it.
 FLEET = ("fleet", "Fleet Checks")
 GROUPS = (PREREQUISITES, SERVICEHEALTH, CONNECTIVITY, REGISTRATION, PERMISSIONS, MACHINE_SETTINGS, FLEET)
+
+
+def severity_rank(check_result):
+    """0 for Failed (the worst) ... 4 for Passed; anything else sorts after Passed."""
+    return _SEVERITY_RANK.get(check_result, len(SEVERITY_ORDER))
+
+
+def worst_result(check_results):
+    """The worst of ``check_results`` (CheckResult strings; None entries ignored), or None."""
+    known = [c for c in check_results if c is not None]
+    if not known:
+        return None
+    return min(known, key=severity_rank)
 
 
 def result(check_result, message, reason=None, arguments=None, evidence=None,
