@@ -171,9 +171,9 @@ details.host[open] > summary { border-bottom: 1px solid #d0d7de; margin-bottom: 
 .finding.r-border-Skipped { border-left-color: #bdbdbd; }
 .finding.r-border-Passed { border-left-color: #2e7d32; }
 .finding h4 { margin: .1rem 0; font-size: 13px; }
-.finding dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; margin: .25rem 0; }
-.finding dt { color: #57606a; }
-.finding dd { margin: 0; }
+.finding dl, dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; margin: .25rem 0; }
+.finding dt, dl.facts dt { color: #57606a; }
+.finding dd, dl.facts dd { margin: 0; }
 #help { margin: .5rem 0; }
 #help ul { margin: .25rem 0; }
 @media print { .filters, #help { display: none; } details.host { break-inside: avoid; } .matrix th { position: static; } }

@@ -58,8 +58,7 @@ class Node:
     def iter(self):
         yield self
         for child in self.children:
-            for node in child.iter():
-                yield node
+            yield from child.iter()
 
     def find_all(self, tag=None, **attrs):
         """Descendants with that tag and attributes (value None: the attribute is present)."""
