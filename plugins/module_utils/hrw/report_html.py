@@ -343,7 +343,7 @@ diagnosed first); click again to reverse. Ties are by host name.</li>
 <li><b>Rule</b>: shows hosts with a check whose RuleId contains the text (case-insensitive) and whose result is
 not Passed (so it names a problem, a warning, information or a skip); with a result chosen, hosts where such a
 check has exactly that result (e.g. rule <code>ClockSkew</code> + <em>Passed</em>). Fleet findings count for
-every host they name.</li>
+every host they name. Hosts that were not diagnosed have no checks, so a rule filter hides them.</li>
 <li><b>Result</b>: shows hosts whose worst result or any group cell is that result (with a group chosen: that
 group&#x27;s cell); <em>Not diagnosed</em> shows the unreachable, failed and not-run hosts.</li>
 <li>Filters combine (all must match). The details and the readiness rows of hidden hosts are hidden too.</li>
