@@ -3,7 +3,7 @@
 # missing (a second run costs nothing). Needs root, as the lab does.
 set -euo pipefail
 
-packages=(openssh-server openssh-client sudo iproute2 procps util-linux openssl git shellcheck locales ca-certificates faketime gnupg)
+packages=(openssh-server openssh-client sudo iproute2 procps util-linux openssl git shellcheck locales ca-certificates faketime gnupg chromium chromium-driver)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
