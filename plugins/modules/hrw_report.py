@@ -174,7 +174,6 @@ files:
   description:
     - The path of each file of the report, by format (only the formats written; in check mode
       the paths the files would have).
-    - V(html) is missing when the HTML renderer is not available (a warning says so).
   returned: success
   type: dict
   sample:

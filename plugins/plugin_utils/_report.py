@@ -13,7 +13,6 @@ the files on the controller (atomically, only when more than the timestamp chang
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import (
     fleet_rules,
+    report_html,
     report_junit,
     report_model,
     report_readiness,
@@ -43,7 +43,6 @@ DEFAULT_RESULT_VAR = "hrw_diagnose_result"
 DEFAULT_REPAIR_VAR = "hrw_repair_result"
 DIR_MODE = 0o755
 FILE_MODE = 0o644
-HTML_MODULE = "ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.report_html"
 
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -258,17 +257,6 @@ def collection_version():
         return "unknown"
 
 
-def html_renderer(warnings):
-    """``render_html`` of report_html, or None (with a warning) when it does not exist yet."""
-    try:
-        module = importlib.import_module(HTML_MODULE)
-    except ImportError:
-        warnings.append("hrw_report: the html format is not available in this version of the collection "
-                        "(plugins/module_utils/hrw/report_html.py is missing); no HTML file was written")
-        return None
-    return module.render_html
-
-
 def renderers(formats, warnings):
     """``{format: callable(report) -> str}`` of the requested formats that are available."""
     table = {
@@ -276,16 +264,9 @@ def renderers(formats, warnings):
         "markdown": report_text.render_markdown,
         "json": render_json,
         "junit": report_junit.render_junit,
+        "html": report_html.render_html,
     }
-    out = {}
-    for name in formats:
-        if name == "html":
-            render = html_renderer(warnings)
-            if render is not None:
-                out[name] = render
-        else:
-            out[name] = table[name]
-    return out
+    return dict((name, table[name]) for name in formats)
 
 
 def render_json(report):

@@ -222,4 +222,12 @@ def test_playbook_findings_with_the_real_rules(playbook_run):
     assert "MonitoringAgentServiceRunningCheck" in failed
     report = _report(playbook_run)
     assert report["win-stopped"]["worst"] == "Failed"
-    assert report["win-healthy"]["worst"] != "Failed"
+    # Both inventory hosts replay documents recorded from one WS2019 machine (same MachineGuid), so
+    # the fleet clone rule rightly fails them both; the healthy host's own findings stay clean.
+    assert report["win-healthy"]["summary"]["Failed"] == 0
+    with open(glob.glob(os.path.join(playbook_run["report_dir"], "*.json"))[0]) as f:
+        fleet = json.load(f)["fleet_findings"]
+    clones = [f for f in fleet if f["RuleId"] == "Fleet.ClonedMachineCheck"]
+    assert clones and clones[0]["CheckResult"] == "Failed"
+    assert sorted(clones[0]["hosts"]) == ["win-healthy", "win-stopped"]
+    assert report["win-healthy"]["worst"] == "Failed"

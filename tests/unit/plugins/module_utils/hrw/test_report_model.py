@@ -58,8 +58,10 @@ def test_groups_follow_the_catalog_group_order_and_only_groups_with_rules():
     report = build()
     ids = [g["id"] for g in report["groups"]]
     with_rules = set(catalog.group_ids())
-    assert [g for g, dummy in GROUPS if g in with_rules] == [i for i in ids if i in dict(GROUPS)]
+    assert [g for g, dummy in GROUPS if g in with_rules] == [i for i in ids if i in with_rules]
     assert set(ids) >= with_rules
+    # the fleet group has no per-host rule, but fleet rules: it is a column, after the host groups
+    assert ids.index("fleet") > max(ids.index(g) for g in with_rules)
     names = dict(GROUPS)
     assert all(g["name"] == names[g["id"]] for g in report["groups"] if g["id"] in names)
 
