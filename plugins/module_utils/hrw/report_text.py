@@ -48,9 +48,19 @@ def _result_label(host):
     return label(host["worst"])
 
 
+# Ansible's unreachable message puts the cause last, after this boilerplate: a table row that
+# has to be cut keeps the cause ("ssh: connect to host ... Connection refused").
+_SSH_BOILERPLATE = re.compile(r"^.*?Make sure this host can be reached over ssh: ", re.DOTALL)
+
+
+def short_reason(reason):
+    """The reason a host was not diagnosed, without Ansible's boilerplate before the cause."""
+    return _SSH_BOILERPLATE.sub("", reason or "")
+
+
 def _detail(host):
     if host["status"] != "diagnosed":
-        return host.get("reason") or ""
+        return short_reason(host.get("reason"))
     failed = [f.get("RuleId") for f in host["findings"] if f.get("CheckResult") == "Failed"]
     warned = [f.get("RuleId") for f in host["findings"] if f.get("CheckResult") == "PassedWithWarning"]
     parts = []

@@ -132,3 +132,12 @@ def test_markdown_escapes_what_would_break_the_table_or_become_markup():
     assert len(cells) == len(md_cells(lines[4]))
     assert cells[-1] == r"a \| b \<script\>alert(1)\</script\> \*bold\* \[link\](x) \`code\` second"
     assert "<script>" not in "\n".join(lines)
+
+
+def test_the_cause_of_an_unreachable_host_survives_a_cut_row():
+    # ansible-core 2.19 puts its advice first and the cause last; the row keeps the cause.
+    reason = ('Task failed: Data could not be sent to remote host "127.1.1.22". Make sure this host can be '
+              'reached over ssh: ssh: connect to host 127.1.1.22 port 22: Connection refused')
+    assert report_text.short_reason(reason) == "ssh: connect to host 127.1.1.22 port 22: Connection refused"
+    assert report_text.short_reason(report_data.UNREACHABLE_MSG) == report_data.UNREACHABLE_MSG
+    assert report_text.short_reason(None) == ""
