@@ -307,6 +307,23 @@ GROUP_MANUAL = (
     "If the two groups are meant to be different, give them different names.")
 
 
+def _outliers(item):
+    """The hosts of a spread group that are not with its majority: those outside the most common
+    account and workspace. With no single majority (a tie) every host of the group is named, as
+    nothing says which side is right. So one misregistered host does not paint the group red."""
+    odd = set()
+    for field in ("accounts", "workspaces"):
+        owners = item[field]
+        if len(owners) < 2:
+            continue
+        sizes = sorted((len(hosts_) for hosts_ in owners.values()), reverse=True)
+        if sizes[0] == sizes[1]:
+            return list(item["hosts"])
+        majority = max(owners, key=lambda value: len(owners[value]))
+        odd.update(h for value, hosts_ in owners.items() if value != majority for h in hosts_)
+    return sorted(odd)
+
+
 def check_group_workspace(facts_by_host, context):
     hosts = _hosts(facts_by_host)
     groups = _groups(hosts)
@@ -343,7 +360,7 @@ def check_group_workspace(facts_by_host, context):
                 owners = ["%s (%s)" % (value, _join(hosts_)) for value, hosts_ in sorted(item[field].items())]
                 what.append("%s %s" % (label, "; ".join(owners)))
         parts.append("group %s is spread over %s" % (item["group"], " and ".join(what)))
-    affected = sorted(set(h for item in spread for h in item["hosts"]))
+    affected = sorted(set(h for item in spread for h in _outliers(item)))
     message = ("%s. The workers of one hybrid worker group must belong to one Automation account and report to the "
                "workspace linked to it; the others are registered elsewhere or connected to another workspace, so jobs "
                "sent to the group do not reach them." % "; ".join(parts))

@@ -251,7 +251,8 @@ def test_group_spread_over_workspaces():
     hosts["lin3"]["agent"]["workspace_id"] = OTHER_WS
     f = run(hosts, "Fleet.GroupWorkspaceCheck")
     assert f["CheckResultMessageId"] == "Fleet.GroupWorkspaceCheck.Failed"
-    assert f["hosts"] == ["lin1", "lin2", "lin3"]
+    # the host away from the group's majority is the one named (and painted red in the report)
+    assert f["hosts"] == ["lin3"]
     spread = f["evidence"]["spread"]
     assert [s["group"] for s in spread] == ["linux-group-1"]
     assert spread[0]["workspaces"] == {"8f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b": ["lin1", "lin2"], OTHER_WS: ["lin3"]}
@@ -267,7 +268,7 @@ def test_group_spread_over_accounts_across_platforms():
     hosts["ws2022"]["registration"]["accounts"][0]["account_id"] = OTHER_ACCOUNT.upper()
     f = run(hosts, "Fleet.GroupWorkspaceCheck")
     assert f["CheckResult"] == "Failed"
-    assert f["hosts"] == ["ws2016", "ws2019", "ws2022"]
+    assert f["hosts"] == ["ws2022"]
     item = f["evidence"]["spread"][0]
     assert item["group"] == "hrw-group-1"
     assert item["accounts"][OTHER_ACCOUNT] == ["ws2022"]
@@ -279,7 +280,14 @@ def test_group_names_compare_case_insensitively():
     hosts["lin2"]["worker"]["user_worker_conf"]["worker-required"]["hybrid_worker_group_name"] = "LINUX-GROUP-1"
     hosts["lin2"]["worker"]["user_worker_conf"]["worker-required"]["account_id"] = OTHER_ACCOUNT
     f = run(hosts, "Fleet.GroupWorkspaceCheck")
-    assert f["CheckResult"] == "Failed" and f["hosts"] == ["lin1", "lin2", "lin3"]
+    assert f["CheckResult"] == "Failed" and f["hosts"] == ["lin2"]
+
+
+def test_group_spread_without_a_majority_names_every_member():
+    hosts = dict((name, doc) for name, doc in fleet().items() if name in ("lin1", "lin2"))
+    hosts["lin2"]["agent"]["workspace_id"] = OTHER_WS
+    f = run(hosts, "Fleet.GroupWorkspaceCheck")
+    assert f["CheckResult"] == "Failed" and f["hosts"] == ["lin1", "lin2"]
 
 
 def test_unknown_workspace_is_not_a_spread():
