@@ -356,15 +356,7 @@ class Lab:
             raise LabError("no host %r in the lab in %s; its hosts: %s" % (
                 name, self.state_dir, ", ".join(self.fault_names) or "none"))
         pids = {key: pid for key, pid in self.pids().items() if key in (name, name + ".init")}
-        killed = []
-        for pid in pids.values():
-            cmd = _cmdline(pid)
-            if cmd and self.state_dir in cmd:  # a recycled pid is someone else's: leave it
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-                except ProcessLookupError:
-                    pass
+        killed = self._kill_ours(pids.values())
         # Called from another process than the one that started the lab, the killed unshare
         # stays a zombie until its parent reaps it: a zombie holds nothing, so it counts as gone.
         address = (self.hosts[name], 22)
@@ -381,19 +373,25 @@ class Lab:
                 pass
         return killed
 
-    # ------------------------------------------------------------------ down
-    def down(self, timeout=10):
-        """End every recorded process (only those: the cmdline must name our state dir) and
-        remove the state dir. Safe to call twice and after a half-failed up."""
+    def _kill_ours(self, pids):
+        """SIGKILL the pids whose command line names this lab's state dir (a recycled pid is
+        someone else's: left alone); returns the pids killed."""
         killed = []
-        for name, pid in self.pids().items():
+        for pid in pids:
             cmd = _cmdline(pid)
-            if cmd and self.state_dir in cmd:  # a recycled pid is someone else's: leave it
+            if cmd and self.state_dir in cmd:
                 try:
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
                 except ProcessLookupError:
                     pass
+        return killed
+
+    # ------------------------------------------------------------------ down
+    def down(self, timeout=10):
+        """End every recorded process (only those: the cmdline must name our state dir) and
+        remove the state dir. Safe to call twice and after a half-failed up."""
+        killed = self._kill_ours(self.pids().values())
         deadline = time.monotonic() + timeout
         left = killed
         while left and time.monotonic() < deadline:
