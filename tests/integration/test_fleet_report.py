@@ -35,7 +35,7 @@ _SCHEMA = os.path.join(_ROOT, "docs", "schemas", "report-1.schema.json")
 HEALTHY, FAULTY, LOST = "healthy", "agent_stopped", "updates_disabled"
 CLONED = ("cloned_a", "cloned_b")
 # ansible-playbook's exit code when a host was unreachable (and none failed)
-RUN_UNREACHABLE_HOSTS = 4
+RUN_FAILED_HOSTS = 2  # ansible-playbook's exit code when a host failed
 
 
 def _cloned_pair_missing():
@@ -88,13 +88,17 @@ def _recap(stdout):
     return recap
 
 
-def test_run_ends_with_the_lost_host_unreachable_and_no_host_failed(fleet):
+def test_run_fails_the_lost_host_after_the_report_and_no_other_host(fleet):
+    # The diagnose play keeps an unreachable host in the run (ignore_unreachable) so that the
+    # report is written even when every host is lost; the last play fails it with the reason.
     proc, lab = fleet["proc"], fleet["lab"]
-    assert proc.returncode == RUN_UNREACHABLE_HOSTS, fleet["output"]
+    assert proc.returncode == RUN_FAILED_HOSTS, fleet["output"]
     recap = _recap(proc.stdout)
     assert set(lab.hosts) <= set(recap), fleet["output"]
-    assert recap[LOST]["unreachable"] == 1 and recap[LOST]["failed"] == 0
+    assert recap[LOST]["failed"] == 1 and recap[LOST]["ignored"] == 1, recap[LOST]
     assert recap[LOST]["ok"] >= 1  # the ping, before it was stopped (and the role's argument check)
+    tail = proc.stdout[proc.stdout.index("TASK [Fail a host that was unreachable"):]
+    assert "fatal: [%s]" % LOST in tail and "Connection refused" in tail, tail
     for host in set(lab.hosts) - {LOST}:
         assert recap[host]["unreachable"] == 0 and recap[host]["failed"] == 0, (host, recap[host])
         assert recap[host]["changed"] == 0, (host, recap[host])  # diagnosis and report change no host
@@ -166,7 +170,7 @@ def test_html_file_names_every_host(fleet):
 def _printed(stdout):
     """The msg of the task that prints the report (this checkout's ansible.cfg: YAML results)."""
     task = stdout[stdout.index("TASK [Print the fleet table and where the report is]"):]
-    task = task[:task.index("\nPLAY RECAP")]
+    task = task[:task.index("\nPLAY ")]  # the next play (the one failing hosts again) or the recap
     block = task[task.index("=>") + 2:]
     return yaml.safe_load(textwrap.dedent(block.strip("\n")))["msg"]
 
@@ -187,3 +191,30 @@ def test_playbook_prints_the_table_and_the_html_path_first(fleet):
     assert paths[0][1] == os.path.realpath(html)
     for fmt, path in paths:
         assert os.path.isabs(path) and os.path.isfile(path), (fmt, path)
+
+
+def test_a_fleet_of_unreachable_hosts_still_gets_its_report(tmp_path):
+    # Ansible ends a playbook when every host of a play is lost; the diagnose playbook keeps
+    # them in the run until the report is written. Loopback addresses where nothing listens:
+    # the connection is refused at once and nothing leaves the machine.
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {
+        "gone-1": {"ansible_host": "127.1.254.1"}, "gone-2": {"ansible_host": "127.1.254.2"}},
+        "vars": {"ansible_user": "root", "ansible_ssh_common_args": "-o ConnectTimeout=2"}}}))
+    report_dir = str(tmp_path / "report")
+    env = dict(os.environ)
+    env.update({"ANSIBLE_COLLECTIONS_PATH": os.path.join(_ROOT, ".tmp", "collections"),
+                "ANSIBLE_CONFIG": os.path.join(_ROOT, "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"})
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "azure_hrw.doctor.diagnose",
+         "-i", str(inventory), "-e", "hrw_report_dir=%s" % report_dir],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120, check=False)
+    output = proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert proc.returncode == RUN_FAILED_HOSTS, output
+    with open(_one(report_dir, "*.json", "JSON")) as handle:
+        hosts = dict((h["name"], h) for h in json.load(handle)["hosts"])
+    assert sorted(hosts) == ["gone-1", "gone-2"], output
+    for host in hosts.values():
+        assert host["status"] == "unreachable" and host["reason"], host
+    recap = _recap(proc.stdout)
+    assert recap["gone-1"]["failed"] == 1 and recap["gone-2"]["failed"] == 1, output

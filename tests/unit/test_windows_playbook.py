@@ -126,7 +126,7 @@ def _report(run):
 def _printed_report(stdout):
     """The output of the playbook's last task: the fleet table and the report's files."""
     start = stdout.index("TASK [Print the fleet table and where the report is]")
-    return stdout[start:stdout.index("PLAY RECAP", start)]
+    return stdout[start:stdout.index("\nPLAY ", start)]  # the next play or the recap
 
 
 # --- the wiring (holds before and after the rule branches are merged) --------------------
