@@ -15,16 +15,13 @@ echo
 echo "== ansible-playbook azure_hrw.doctor.diagnose -i $inventory -e hrw_report_dir=$report"
 rc=0
 ansible-playbook azure_hrw.doctor.diagnose -i "$inventory" -e "hrw_report_dir=$report" | tee "$log" || rc=$?
-# The playbook's last task prints the table and the report's files (ansible.cfg: YAML results,
-# so its msg is one literal block); show it again here, after the per-host output.
-block=$(sed -n '/^TASK \[Print the fleet table and where the report is\]/,/^PLAY RECAP/p' "$log" \
-        | sed -n '/msg: |-/,/^PLAY RECAP/p' | sed '1d;$d' | sed 's/^        //')
+# Show the report's table again, after the per-host output, from the file hrw_report wrote
+# (not scraped from Ansible's output, whose format depends on the callback).
 echo
 echo "== Fleet report"
-if [[ -n $block ]]; then
-  echo "$block"
-  html=$(awk '$1 == "html" {print $2; exit}' <<<"$block")
-  [[ -n $html ]] && echo && echo "Open the report in a browser: file://$html"
+if [[ -f $report/hrw-report.txt ]]; then
+  cat "$report/hrw-report.txt"
+  [[ -f $report/hrw-report.html ]] && echo && echo "Open the report in a browser: file://$(realpath "$report/hrw-report.html")"
 else
   echo "(no report: see the playbook output above)"
 fi

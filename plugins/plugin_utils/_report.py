@@ -115,11 +115,21 @@ def check_options(args, task_vars):
             "repair_var": args["repair_var"], "title": title}
 
 
+# A lone surrogate (undecodable bytes a host reported) cannot be written as UTF-8: it becomes
+# U+FFFD, so one odd log line never stops the report.
+_SURROGATE = re.compile(u"[\ud800-\udfff]")
+
+
+def _text(value):
+    return _SURROGATE.sub(u"\ufffd", str(value))
+
+
 def plain(value):
     """A deep copy made of plain dict/list/str/int/float/bool/None (drops Ansible's lazy and
-    tagged container types, so the report serialises as it is everywhere)."""
+    tagged container types, so the report serialises as it is everywhere); strings are valid
+    UTF-8 (see _text)."""
     if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "__getitem__")):
-        return dict((str(k), plain(value[k])) for k in value.keys())
+        return dict((_text(k), plain(value[k])) for k in value.keys())
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain(v) for v in value]
     if isinstance(value, bool) or value is None:
@@ -130,7 +140,7 @@ def plain(value):
         return float(value)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
-    return str(value)
+    return _text(value)
 
 
 def _first_line(text):

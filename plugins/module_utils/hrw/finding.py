@@ -48,12 +48,21 @@ def severity_rank(check_result):
     return _SEVERITY_RANK.get(check_result, len(SEVERITY_ORDER))
 
 
+# What a set of findings shows as one result (a report cell, a host's "worst"): a problem if
+# there is one; else Passed when anything was checked and healthy, so that the usual
+# Information ("not an Azure VM") and Skipped ("not installed") findings beside healthy checks
+# do not hide a healthy host; Information or Skipped only when nothing was judged.
+HEADLINE_ORDER = (FAILED, PASSED_WITH_WARNING, PASSED, INFORMATION, SKIPPED)
+_HEADLINE_RANK = dict((name, rank) for rank, name in enumerate(HEADLINE_ORDER))
+
+
 def worst_result(check_results):
-    """The worst of ``check_results`` (CheckResult strings; None entries ignored), or None."""
+    """The result a set of findings shows (see HEADLINE_ORDER): Failed, else PassedWithWarning,
+    else Passed, else Information, else Skipped; None entries ignored; None when empty."""
     known = [c for c in check_results if c is not None]
     if not known:
         return None
-    return min(known, key=severity_rank)
+    return min(known, key=lambda c: _HEADLINE_RANK.get(c, len(HEADLINE_ORDER)))
 
 
 def result(check_result, message, reason=None, arguments=None, evidence=None,

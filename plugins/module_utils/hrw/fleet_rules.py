@@ -118,7 +118,8 @@ def identities(facts):
         if _platform(facts) != platform:
             continue
         value = _text(fact(facts, path), how)
-        if value:
+        # an all-zero id (a placeholder some images carry) says nothing about cloning
+        if value and set(value) - set("0-{}"):
             out[key] = value
     return out
 

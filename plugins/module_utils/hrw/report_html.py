@@ -469,7 +469,8 @@ def _remediation(remediation):
     out = []
     if remediation.get("action"):
         out.append('<dt>Repair action</dt><dd><code class="action">%s</code> '
-                   '<span class="muted">(hrw_repair action id)</span></dd>' % _text(remediation["action"]))
+                   '<span class="muted">(the action id of the coming repair module hrw_repair; until it ships, '
+                   'use the manual step)</span></dd>' % _text(remediation["action"]))
     if remediation.get("manual"):
         out.append('<dt>Manual step</dt><dd class="manual">%s</dd>' % _text(remediation["manual"]))
     return "".join(out)
@@ -505,7 +506,7 @@ def _finding(finding, idx_by_name=None):
     return "".join(out)
 
 
-def _host_details(idx, host):
+def _host_details(idx, host, fleet_findings=()):
     status = host.get("status") or "not_run"
     state, reason, evidence = _readiness(host)
     summary = host.get("summary") or {}
@@ -543,6 +544,13 @@ def _host_details(idx, host):
         if passed:
             out.append('<details class="passed"><summary>%d passed checks</summary>%s</details>' % (
                 len(passed), "".join(_finding(f) for f in passed)))
+    # Fleet findings that name this host count in its row: show them here too, with their fix,
+    # so a host painted red by a cross-host rule says why.
+    mine = [f for f in _worst_first(list(fleet_findings or [])) if host.get("name") in (f.get("hosts") or [])
+            and f.get("CheckResult") != "Passed"]
+    if mine:
+        out.append('<div class="host-fleet"><h3>Fleet findings naming this host</h3>%s</div>'
+                   % "".join(_finding(f) for f in mine))
     out.append('</details>')
     return "\n".join(out)
 
@@ -597,7 +605,7 @@ def render_html(report):
         '<h2 id="readiness-title">Readiness</h2>',
         _readiness_table(hosts),
         '<h2 id="details-title">Hosts</h2>',
-        '<section id="details">%s</section>' % "\n".join(_host_details(i, h) for i, h in enumerate(hosts)),
+        '<section id="details">%s</section>' % "\n".join(_host_details(i, h, report.get("fleet_findings")) for i, h in enumerate(hosts)),
         '</main>',
     ]
     return "".join([

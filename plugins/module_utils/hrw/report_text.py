@@ -58,11 +58,18 @@ def short_reason(reason):
     return _SSH_BOILERPLATE.sub("", reason or "")
 
 
-def _detail(host):
+def fleet_findings_of(report, name):
+    """The fleet findings that name host ``name`` (they count in its cells and worst result)."""
+    return [f for f in report.get("fleet_findings") or [] if name in (f.get("hosts") or [])]
+
+
+def _detail(host, report):
     if host["status"] != "diagnosed":
         return short_reason(host.get("reason"))
-    failed = [f.get("RuleId") for f in host["findings"] if f.get("CheckResult") == "Failed"]
-    warned = [f.get("RuleId") for f in host["findings"] if f.get("CheckResult") == "PassedWithWarning"]
+    # the fleet findings that name the host count in its row: say which, so a red row says why
+    findings = list(host["findings"]) + fleet_findings_of(report, host["name"])
+    failed = [f.get("RuleId") for f in findings if f.get("CheckResult") == "Failed"]
+    warned = [f.get("RuleId") for f in findings if f.get("CheckResult") == "PassedWithWarning"]
     parts = []
     if failed:
         parts.append("failed: %s" % ", ".join(str(r) for r in failed))
@@ -79,7 +86,7 @@ def _rows(report):
     for host in report["hosts"]:
         rows.append([host["name"], _result_label(host)]
                     + [label(host["cells"].get(g)) for g in groups]
-                    + [host["readiness"]["state"], _detail(host)])
+                    + [host["readiness"]["state"], _detail(host, report)])
     return header, rows
 
 

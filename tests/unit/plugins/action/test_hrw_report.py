@@ -305,3 +305,18 @@ def test_same_but_timestamp():
     assert _report.same_but_timestamp("report 1 at 2025-05-05T05:05:05Z\n", report, render)
     assert not _report.same_but_timestamp("report 2 at 2025-05-05T05:05:05Z\n", report, render)
     assert not _report.same_but_timestamp("report 1 at yesterday\n", report, render)
+
+
+def test_undecodable_host_text_does_not_stop_the_report(tmp_path, fixed_now):
+    # A lone surrogate (bytes a host reported that are not UTF-8) in a reason and in evidence.
+    results = report_data.registered_results()
+    results["broken"] = {"failed": True, "changed": False, "msg": "collector failed: bad byte \udc80 in log"}
+    linux = results["hrw-linux"]
+    linux["findings"][0]["evidence"]["odd"] = "line \udcff end"
+    result = make_action({"dest": str(tmp_path)}).run(task_vars=task_vars(results))
+    assert not result.get("failed"), result
+    assert sorted(result["files"]) == sorted(TEXT_FORMATS + ["html"])
+    report = json.loads(read(result["files"]["json"]))
+    reasons = dict((h["name"], h["reason"]) for h in report["hosts"])
+    assert reasons["broken"] == "collector failed: bad byte \ufffd in log"
+    assert "\ufffd" in read(result["files"]["html"])

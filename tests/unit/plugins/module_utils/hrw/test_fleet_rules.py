@@ -436,3 +436,15 @@ def test_every_fleet_rule_and_message_id_is_documented():
         declared = set(rule.message_ids)
         for mid in re.findall(r"`(%s\.[A-Za-z.]+)`" % re.escape(rule.rule_id), section):
             assert mid in declared, mid
+
+
+def test_an_all_zero_id_is_no_clone_evidence():
+    hosts = fleet()
+    for name in ("ws2016", "ws2019"):
+        hosts[name]["host"]["machine_guid"] = "00000000-0000-0000-0000-000000000000"
+    f = run(hosts, "Fleet.ClonedMachineCheck")
+    assert f["CheckResult"] == "Passed", f["CheckResultMessage"]
+    # the same real value on both is a clone
+    for name in ("ws2016", "ws2019"):
+        hosts[name]["host"]["machine_guid"] = "7d3c1a2b-0000-4000-8000-00000000a1b2"
+    assert run(hosts, "Fleet.ClonedMachineCheck")["CheckResult"] == "Failed"

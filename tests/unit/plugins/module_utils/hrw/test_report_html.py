@@ -301,7 +301,13 @@ def test_details_per_host_list_findings_worst_first(report, doc):
     for idx, host in enumerate(report["hosts"]):
         details = doc.by_id("host-%d" % idx)
         assert details.tag == "details" and details.attrs["data-host-idx"] == str(idx)
-        findings = details.find_all("article", data_rule=None)
+        every = details.find_all("article", data_rule=None)
+        fleet = [f for f in every if "host-fleet" in f.parent.classes()]
+        findings = [f for f in every if f not in fleet]
+        # the fleet findings that name the host (and are not Passed) are shown with it, apart
+        named = [f["RuleId"] for f in report["fleet_findings"]
+                 if host["name"] in f["hosts"] and f["CheckResult"] != "Passed"]
+        assert [f.attrs["data-rule"] for f in fleet] == named
         results = [f.attrs["data-result"] for f in findings]
         assert sorted(results, key=report_html.RESULTS.index) == results
         shown = [f for f in findings if "passed" not in f.parent.classes()]

@@ -12,7 +12,7 @@ import copy
 import pytest
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import catalog, report_model
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import GROUPS, SEVERITY_ORDER, severity_rank
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import GROUPS, SEVERITY_ORDER, worst_result
 from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import report_data
 
 
@@ -80,6 +80,22 @@ def test_a_group_without_rules_or_findings_is_left_out_and_an_unknown_group_is_a
     assert report["hosts"][0]["cells"]["connectivity"] is None
 
 
+def _headline(results):
+    """A problem first; else Passed if anything passed; else Information; else Skipped."""
+    for wanted in ("Failed", "PassedWithWarning", "Passed", "Information", "Skipped"):
+        if wanted in results:
+            return wanted
+    return None
+
+
+def test_a_healthy_group_is_passed_despite_information_and_skipped():
+    assert worst_result(["Information", "Passed", "Skipped"]) == "Passed"
+    assert worst_result(["Information", "Skipped"]) == "Information"
+    assert worst_result(["Skipped", None]) == "Skipped"
+    assert worst_result(["Passed", "PassedWithWarning", "Information"]) == "PassedWithWarning"
+    assert worst_result([None]) is None
+
+
 def test_cells_and_worst_are_the_worst_result_per_group_of_the_host():
     report = build()
     for host in report["hosts"]:
@@ -88,8 +104,8 @@ def test_cells_and_worst_are_the_worst_result_per_group_of_the_host():
         assert set(host["cells"]) == set(g["id"] for g in report["groups"])
         for gid, cell in host["cells"].items():
             results = [f["CheckResult"] for f in host["findings"] if f["RuleGroupId"] == gid]
-            assert cell == (min(results, key=severity_rank) if results else None), (host["name"], gid)
-        assert host["worst"] == min((f["CheckResult"] for f in host["findings"]), key=severity_rank)
+            assert cell == (_headline(results) if results else None), (host["name"], gid)
+        assert host["worst"] == _headline([f["CheckResult"] for f in host["findings"]])
     hosts = by_name(report)
     assert hosts["win-agent-stopped"]["cells"]["servicehealth"] == "Failed"
     assert hosts["win-agent-stopped"]["worst"] == "Failed"
@@ -113,7 +129,8 @@ def test_a_fleet_finding_counts_in_the_cells_and_worst_of_the_hosts_it_names():
     assert hosts["win-healthy"]["cells"]["fleet"] == "Failed"
     assert hosts["win-healthy"]["worst"] == "Failed"
     assert hosts["hrw-linux"]["cells"]["fleet"] is None
-    assert hosts["hrw-linux"]["worst"] == "Information"
+    # its checks pass; Information/Skipped beside them ("not an Azure VM") do not hide that
+    assert hosts["hrw-linux"]["worst"] == "Passed"
     # the host's own findings and summary stay those of its diagnosis
     assert all(f["RuleGroupId"] != "fleet" for f in hosts["win-healthy"]["findings"])
     assert report["fleet_findings"][0]["hosts"] == ["win-healthy"]

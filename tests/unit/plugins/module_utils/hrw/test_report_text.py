@@ -141,3 +141,10 @@ def test_the_cause_of_an_unreachable_host_survives_a_cut_row():
     assert report_text.short_reason(reason) == "ssh: connect to host 127.1.1.22 port 22: Connection refused"
     assert report_text.short_reason(report_data.UNREACHABLE_MSG) == report_data.UNREACHABLE_MSG
     assert report_text.short_reason(None) == ""
+
+
+def test_a_row_made_red_by_a_fleet_finding_names_it():
+    report = build(fleet=[report_data.fleet_finding("Failed", hosts=["win-healthy"])])
+    dummy, rows = table_rows(report_text.render_table(report), report)
+    assert "Fleet.ClonedMachineCheck" in rows["win-healthy"][-1]
+    assert "Fleet.ClonedMachineCheck" not in rows["hrw-linux"][-1]
