@@ -133,6 +133,16 @@ def test_worker_log_errors_warn_with_the_lines(lab, diagnosis):
     assert "CERTIFICATE_VERIFY_FAILED" in finding["evidence"]["lines"][-1]
 
 
+def test_each_host_shows_its_own_load_not_the_lab_machines(lab, diagnosis):
+    # Every lab host is a machine of its own: a quiet one by default, an overloaded one for busy.
+    busy = _finding(diagnosis["results"]["busy"], "Linux.ResourcePressureCheck")
+    assert busy["CheckResult"] == "PassedWithWarning", busy["CheckResultMessage"]
+    assert diagnosis["results"]["busy"]["facts"]["host"]["load"][:3] == [7.5, 6.8, 6.0]
+    quiet = _finding(diagnosis["results"]["healthy"], "Linux.ResourcePressureCheck")
+    assert diagnosis["results"]["healthy"]["facts"]["host"]["load"][:3] == [0.15, 0.1, 0.05]
+    assert quiet["CheckResult"] == "Passed", quiet["CheckResultMessage"]
+
+
 @pytest.mark.parametrize("host, rule_id, message_id, action", [
     ("certificate_rotated", "Linux.WorkerCertificateThumbprintCheck", "Linux.WorkerCertificateThumbprintCheck.Failed",
      "reregister"),

@@ -449,6 +449,13 @@ def _boot_system(hostdir, spec):
         fake = os.path.join(hostdir, "meminfo")
         _write(fake, "".join(lines), 0o444)
         _run("mount", "--bind", fake, "/proc/meminfo")
+    if spec.get("load"):
+        # /proc/loadavg of a machine of its own (the runnable/total and last pid fields kept).
+        with open("/proc/loadavg") as handle:
+            rest = handle.read().split()[3:]
+        fake = os.path.join(hostdir, "loadavg")
+        _write(fake, "%s\n" % " ".join(["%.2f" % v for v in spec["load"]] + rest), 0o444)
+        _run("mount", "--bind", fake, "/proc/loadavg")
     if spec["dpkg_locked"]:
         subprocess.Popen(
             [PYTHON, "-c", "import fcntl, time\nf = open('/var/lib/dpkg/lock-frontend', 'w')\n"

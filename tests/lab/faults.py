@@ -82,6 +82,10 @@ class Fault:
     cpus: int = None
     # MemTotal (kB) the host's /proc/meminfo shows (a file bind-mounted over it), None = the machine's.
     memory_kb: int = None
+    # The 1/5/15-minute load averages the host's /proc/loadavg shows (a file bind-mounted over
+    # it): each lab host is a machine of its own, so it does not show the load of the one lab
+    # machine that runs every host and the controller. None = the machine's.
+    load: tuple = (0.15, 0.10, 0.05)
     # libfaketime offset of every process of the host (/etc/ld.so.preload + /etc/faketimerc).
     clock_offset: str = None
     # A process of the host holds the dpkg frontend lock (fcntl), as a running apt would.
@@ -131,6 +135,8 @@ _ALL = [
     Fault("os_unsupported", "Ubuntu 24.04: a known distribution in a version the Log Analytics agent does not support.",
           UML + " (Linux.OperatingSystemCheck)",
           frozenset({"Linux.OperatingSystemCheck"}), os_release=("ubuntu", "24.04", "Ubuntu 24.04.1 LTS")),
+    Fault("busy", "The worker's two cores are overloaded (5-minute load average 6.8).",
+          SEED + "#runbook-execution-fails", frozenset(), cpus=2, load=(7.5, 6.8, 6.0)),
     Fault("low_resources", "The worker may use one CPU core only (affinity of its sshd) and has 2 GB of memory.",
           SEED + "#runbook-execution-fails",
           frozenset({"Linux.HardwareCheck"}), cpus=1, memory_kb=2 * 1024 * 1024),

@@ -288,6 +288,7 @@ class Lab:
                 "omsconfig_log": list(fault.omsconfig_log), "worker_workspace": fault.worker_workspace,
                 "prereqs": sorted(fault.prereqs), "worker_changes": dict(fault.worker_changes),
                 "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus, "memory_kb": fault.memory_kb,
+                "load": list(fault.load) if fault.load else None,
                 "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked,
                 "proxy": fault.proxy, "account_records": fault.account_records}
         if fault.workspace:
