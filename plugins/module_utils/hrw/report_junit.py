@@ -94,6 +94,19 @@ def _count(suite, results, errors=0):
     suite.set("skipped", str(results.count("Skipped")))
 
 
+def _add_findings(suite, props, prefix, findings, totals, with_hosts=False):
+    """One test case per finding (classname ``<prefix>.<RuleGroupId>``), the warnings as suite
+    properties, and the suite's and the document's counts."""
+    warnings = []
+    results = [_testcase(suite, "%s.%s" % (prefix, f.get("RuleGroupId")), f, warnings, with_hosts=with_hosts)
+               for f in findings]
+    for warning in warnings:
+        ET.SubElement(props, "property", {"name": "warning", "value": warning})
+    _count(suite, results)
+    totals["tests"] += len(results)
+    totals["failures"] += results.count("Failed")
+
+
 def render_junit(report):
     """The JUnit XML document (a str with the XML declaration)."""
     root = ET.Element("testsuites", {"name": xml_text(report["title"]), "time": "0"})
@@ -113,25 +126,11 @@ def render_junit(report):
             totals["tests"] += 1
             totals["errors"] += 1
             continue
-        warnings = []
-        results = [_testcase(suite, "%s.%s" % (host["name"], f.get("RuleGroupId")), f, warnings)
-                   for f in host["findings"]]
-        for warning in warnings:
-            ET.SubElement(props, "property", {"name": "warning", "value": warning})
-        _count(suite, results)
-        totals["tests"] += len(results)
-        totals["failures"] += results.count("Failed")
+        _add_findings(suite, props, host["name"], host["findings"], totals)
 
     if report["fleet_findings"]:
         suite, props = _suite(root, "fleet", report["generated_at"], [])
-        warnings = []
-        results = [_testcase(suite, "fleet.%s" % f.get("RuleGroupId"), f, warnings, with_hosts=True)
-                   for f in report["fleet_findings"]]
-        for warning in warnings:
-            ET.SubElement(props, "property", {"name": "warning", "value": warning})
-        _count(suite, results)
-        totals["tests"] += len(results)
-        totals["failures"] += results.count("Failed")
+        _add_findings(suite, props, "fleet", report["fleet_findings"], totals, with_hosts=True)
 
     for key, value in totals.items():
         root.set(key, str(value))
