@@ -60,13 +60,13 @@ def module_ok(facts, **ansible_facts):
     return {"changed": False, "ansible_facts": dict(hrw_facts=facts, **ansible_facts)}
 
 
-def make_action(args, module_result, windows=False, check_mode=False):
-    """(plugin, fake): the action plugin on a Linux or Windows shell, whose module call returns ``module_result``."""
+def mock_task_and_connection(action, args, check_mode=False, windows=False):
+    """(task, connection) mocks for an action plugin of ``action`` on a Linux or Windows shell."""
     task = MagicMock(Task)
     task.args = dict(args or {})
     task.async_val = 0
     task.check_mode = check_mode
-    task.action = "azure_hrw.doctor.hrw_diagnose"
+    task.action = action
     task.environment = []
 
     connection = MagicMock()
@@ -74,7 +74,12 @@ def make_action(args, module_result, windows=False, check_mode=False):
     if windows:
         connection._shell.SHELL_FAMILY = "powershell"
     connection._shell.tmpdir = None
+    return task, connection
 
+
+def make_action(args, module_result, windows=False, check_mode=False):
+    """(plugin, fake): the action plugin on a Linux or Windows shell, whose module call returns ``module_result``."""
+    task, connection = mock_task_and_connection("azure_hrw.doctor.hrw_diagnose", args, check_mode, windows)
     plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
     fake = FakeExecuteModule(module_result)
     plugin._execute_module = fake

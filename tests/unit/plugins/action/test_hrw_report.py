@@ -18,25 +18,18 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible.errors import AnsibleActionFail
-from ansible.playbook.task import Task
 
 from ansible_collections.azure_hrw.doctor.plugins.action.hrw_report import ActionModule
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import fleet_rules, report_readiness
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils import _report
+from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action import action_harness
 from ansible_collections.azure_hrw.doctor.tests.unit.plugins.module_utils.hrw import report_data
 
 TEXT_FORMATS = ["table", "markdown", "json", "junit"]
 
 
 def make_action(args, check_mode=False):
-    task = MagicMock(Task)
-    task.args = dict(args or {})
-    task.async_val = 0
-    task.check_mode = check_mode
-    task.action = "azure_hrw.doctor.hrw_report"
-    task.environment = []
-    connection = MagicMock()
-    connection._shell.tmpdir = None
+    task, connection = action_harness.mock_task_and_connection("azure_hrw.doctor.hrw_report", args, check_mode)
     plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
     plugin._execute_module = MagicMock(side_effect=AssertionError("hrw_report must not run a module"))
     return plugin
