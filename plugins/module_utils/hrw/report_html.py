@@ -38,6 +38,8 @@ import hashlib
 import json
 from html import escape
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import report_model
+
 # Severity order, worst first (as _diagnose.SEVERITY_ORDER and the report's "results").
 RESULTS = ("Failed", "PassedWithWarning", "Information", "Skipped", "Passed")
 
@@ -546,8 +548,8 @@ def _host_details(idx, host, fleet_findings=()):
                 len(passed), "".join(_finding(f) for f in passed)))
     # Fleet findings that name this host count in its row: show them here too, with their fix,
     # so a host painted red by a cross-host rule says why.
-    mine = [f for f in _worst_first(list(fleet_findings or [])) if host.get("name") in (f.get("hosts") or [])
-            and f.get("CheckResult") != "Passed"]
+    mine = [f for f in _worst_first(report_model.findings_naming(fleet_findings, host.get("name")))
+            if f.get("CheckResult") != "Passed"]
     if mine:
         out.append('<div class="host-fleet"><h3>Fleet findings naming this host</h3>%s</div>'
                    % "".join(_finding(f) for f in mine))

@@ -89,6 +89,11 @@ def _not_diagnosed_readiness(status, reason):
     }
 
 
+def findings_naming(fleet_findings, name):
+    """The fleet findings whose ``hosts`` name host ``name`` (they count in its row)."""
+    return [f for f in fleet_findings or [] if name in (f.get("hosts") or [])]
+
+
 def _host(host_result, group_ids, fleet_findings):
     name = str(host_result["name"])
     status = host_result.get("status")
@@ -103,7 +108,7 @@ def _host(host_result, group_ids, fleet_findings):
 
     # The host's cells and worst result also count the fleet findings that name the host
     # (a cloned machine is broken even when each clone passes on its own).
-    mine = findings + [f for f in fleet_findings if name in (f.get("hosts") or [])] if status == "diagnosed" else []
+    mine = findings + findings_naming(fleet_findings, name) if status == "diagnosed" else []
     cells = {}
     for gid in group_ids:
         cells[gid] = worst_result([f.get("CheckResult") for f in mine if f.get("RuleGroupId") == gid])

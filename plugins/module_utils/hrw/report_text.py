@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import report_model
+
 LABELS = {
     "Passed": "OK",
     "PassedWithWarning": "WARN",
@@ -58,16 +60,11 @@ def short_reason(reason):
     return _SSH_BOILERPLATE.sub("", reason or "")
 
 
-def fleet_findings_of(report, name):
-    """The fleet findings that name host ``name`` (they count in its cells and worst result)."""
-    return [f for f in report.get("fleet_findings") or [] if name in (f.get("hosts") or [])]
-
-
 def _detail(host, report):
     if host["status"] != "diagnosed":
         return short_reason(host.get("reason"))
     # the fleet findings that name the host count in its row: say which, so a red row says why
-    findings = list(host["findings"]) + fleet_findings_of(report, host["name"])
+    findings = list(host["findings"]) + report_model.findings_naming(report.get("fleet_findings"), host["name"])
     failed = [f.get("RuleId") for f in findings if f.get("CheckResult") == "Failed"]
     warned = [f.get("RuleId") for f in findings if f.get("CheckResult") == "PassedWithWarning"]
     parts = []
