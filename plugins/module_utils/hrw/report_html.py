@@ -38,10 +38,11 @@ import hashlib
 import json
 from html import escape
 
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import report_model
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import report_model, report_text
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.finding import SEVERITY_ORDER
 
-# Severity order, worst first (as _diagnose.SEVERITY_ORDER and the report's "results").
-RESULTS = ("Failed", "PassedWithWarning", "Information", "Skipped", "Passed")
+# Severity order, worst first (the report's "results").
+RESULTS = tuple(SEVERITY_ORDER)
 
 # Cell colours per CheckResult: (background, text). The browser test reads them back.
 COLOURS = {
@@ -51,7 +52,8 @@ COLOURS = {
     "Skipped": ("#bdbdbd", "#000000"),
     "Passed": ("#2e7d32", "#ffffff"),
 }
-SHORT = {"Failed": "FAIL", "PassedWithWarning": "WARN", "Information": "INFO", "Skipped": "SKIP", "Passed": "OK"}
+# The terminal table's short labels, so both say the same.
+SHORT = dict((result, report_text.LABELS[result]) for result in RESULTS)
 LABELS = {"Failed": "Failed", "PassedWithWarning": "Passed with warning", "Information": "Information",
           "Skipped": "Skipped", "Passed": "Passed"}
 
