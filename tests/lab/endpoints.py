@@ -110,6 +110,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class TLSServer(http.server.ThreadingHTTPServer):
     """TLS handshake in the request thread, so one silent client never blocks accept()."""
     daemon_threads = True
+    # a fleet's probes arrive together; socketserver's default backlog of 5 drops SYNs and the
+    # kernel retries them a second later, which a short probe_timeout reports as a timeout
+    request_queue_size = 256
 
     def __init__(self, address, context):
         self.context = context
@@ -193,6 +196,7 @@ def _pump(src, dst):
 class ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # as TLSServer: the fleet's probes arrive together
 
     def __init__(self, address, upstream, mitm=None):
         self.upstream = upstream
