@@ -13,12 +13,12 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export LC_ALL := C.UTF-8
 
-.PHONY: help setup system-deps venv collection demo test unit integration lint sanity ps-syntax docs-check build clean lab-down
+.PHONY: help setup system-deps venv collection demo test unit integration molecule lint sanity ps-syntax docs-check build clean lab-down
 
 help:
 	@echo "make demo   - set up, bring up the lab, diagnose it, print the fleet report (table, HTML file in hrw-report/), take the lab down"
-	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, lab integration)"
-	@echo "make unit | integration | lint | sanity | ps-syntax | docs-check | build | lab-down | clean"
+	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, lab integration, molecule)"
+	@echo "make unit | integration | molecule | lint | sanity | ps-syntax | docs-check | build | lab-down | clean"
 
 setup: system-deps venv collection
 
@@ -41,13 +41,19 @@ demo: setup
 	@scripts/demo.sh
 
 test: setup
-	$(MAKE) --no-print-directory unit docs-check lint ps-syntax sanity build integration
+	$(MAKE) --no-print-directory unit docs-check lint ps-syntax sanity build integration molecule
 
 unit:
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 
 integration:
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
+
+# The repair role on one lab host (extensions/molecule/repair). molecule destroys the host at the
+# end, also on failure; the trap takes it down too when molecule itself is killed.
+molecule:
+	@trap '$(BIN)/python -m tests.lab down --state-dir $(CURDIR)/.tmp/molecule-repair >/dev/null' EXIT; \
+	  molecule test -s repair
 
 lint:
 	$(BIN)/ansible-lint --offline
