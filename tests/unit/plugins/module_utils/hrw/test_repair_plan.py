@@ -238,3 +238,14 @@ def test_every_rule_action_plans_on_its_own_platform():
         steps = plan([finding("R", action=action.name)], action.platform, actions=[action.name],
                      allow_destructive=True, options={"installer": "/srv/x.sh"}, facts=FACTS, expand=expand)
         assert steps[0]["action"] == action.name and steps[0]["status"] == "planned", (action.name, steps)
+
+
+def test_every_action_is_documented_in_the_role_readme_and_the_module():
+    import os
+    from ansible_collections.azure_hrw.doctor.plugins.modules import hrw_repair
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..")
+    with open(os.path.join(root, "roles", "repair", "README.md")) as handle:
+        readme = handle.read()
+    missing = [name for name, action in repair_actions.ACTIONS.items() if not action.handled_by
+               and ("`%s`" % name not in readme or "V(%s)" % name not in hrw_repair.DOCUMENTATION)]
+    assert missing == []
