@@ -43,7 +43,11 @@ def recorded(name, utc_now=None):
 
 
 class FakeExecuteModule:
-    """Stands in for ActionBase._execute_module: records every call, returns a canned result."""
+    """Stands in for ActionBase._execute_module: records every call, returns a canned result.
+
+    ``result`` is a dict (every call gets it) or a callable ``(module_name, module_args) -> dict``
+    for plugins that call several modules (hrw_repair: collector, executor, collector).
+    """
 
     def __init__(self, result):
         self.result = result
@@ -52,6 +56,8 @@ class FakeExecuteModule:
     def __call__(self, module_name=None, module_args=None, tmp=None, task_vars=None, **kwargs):
         self.calls.append({"module_name": module_name, "module_args": copy.deepcopy(module_args or {}),
                            "task_vars": task_vars, "kwargs": kwargs})
+        if callable(self.result):
+            return copy.deepcopy(self.result(module_name, copy.deepcopy(module_args or {})))
         return copy.deepcopy(self.result)
 
 
@@ -77,10 +83,13 @@ def mock_task_and_connection(action, args, check_mode=False, windows=False):
     return task, connection
 
 
-def make_action(args, module_result, windows=False, check_mode=False):
-    """(plugin, fake): the action plugin on a Linux or Windows shell, whose module call returns ``module_result``."""
-    task, connection = mock_task_and_connection("azure_hrw.doctor.hrw_diagnose", args, check_mode, windows)
-    plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+def make_action(args, module_result, windows=False, check_mode=False, action_class=ActionModule,
+                action="azure_hrw.doctor.hrw_diagnose", diff=False):
+    """(plugin, fake): the action plugin (hrw_diagnose unless ``action_class`` says otherwise) on a
+    Linux or Windows shell, whose module calls return ``module_result`` (see FakeExecuteModule)."""
+    task, connection = mock_task_and_connection(action, args, check_mode, windows)
+    task.diff = diff
+    plugin = action_class(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
     fake = FakeExecuteModule(module_result)
     plugin._execute_module = fake
     return plugin, fake
