@@ -549,7 +549,7 @@ def repair_prerequisites(ctx, params):
     if sudo_content or sudo_perm:
         todo.append("%s %s" % ("write" if text is None else "update", SUDOERS_DROPIN))
         before.append("%s (%s):\n%s" % (SUDOERS_DROPIN, _owner_text(host, dropin_st),
-                                       text if text is not None else "(absent)\n"))
+                                        text if text is not None else "(absent)\n"))
         after.append("%s (root:root 0440):\n%s" % (SUDOERS_DROPIN, _sudoers_after(text, missing, wanted)))
     if perms is None:
         todo.append("then set the owners and modes of %s and the keyring as the installer does" % HOME)

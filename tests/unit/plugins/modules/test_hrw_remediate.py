@@ -39,8 +39,8 @@ def _run(args, capsys):
 
 
 def test_steps_and_default_backup_dir_reach_the_executor(calls, capsys):
-    code, result = _run({"steps": [{"action": "fix_proxy_conf"}, {"action": "restart_agent",
-                                                                   "params": {"workspace_id": "w"}}]}, capsys)
+    steps = [{"action": "fix_proxy_conf"}, {"action": "restart_agent", "params": {"workspace_id": "w"}}]
+    code, result = _run({"steps": steps}, capsys)
     assert code == 0 and result["changed"] is True
     assert calls == [{"steps": [{"action": "fix_proxy_conf"}, {"action": "restart_agent", "params": {"workspace_id": "w"}}],
                       "check_mode": False, "backup_dir": "/var/opt/microsoft/hrw-doctor/backup"}]
