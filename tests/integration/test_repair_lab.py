@@ -117,12 +117,13 @@ class Runner:
         close_ssh_sessions(self.cp_dir)
         return proc
 
-    def repair(self, *args, limit=None, expect_rc=0):
+    def repair(self, *args, hosts=None, expect_rc=0):
         """The repair playbook; returns (proc, recap, {host: hrw_repair_result})."""
         self.runs += 1
         save_dir = self.tmp / ("repair-%d" % self.runs)
         save_dir.mkdir()
-        extra = ["--limit", ",".join(limit)] if limit else []
+        # hrw_target, not --limit: --limit would leave out the localhost play that saves the results
+        extra = ["-e", "hrw_target=%s" % ":".join(hosts)] if hosts else []
         proc = self.run(_REPAIR, "-e", "hrw_test_save_dir=%s" % save_dir, *(extra + list(args)))
         output = proc.stdout[-8000:] + proc.stderr[-3000:]
         assert proc.returncode == expect_rc, output
@@ -205,7 +206,7 @@ def refusals(repair_lab, runner, check_run):
     }
     runs = {}
     for name, extra_vars in requests.items():
-        run = runner.repair("-e", json.dumps(extra_vars), limit=_REFUSAL_HOSTS, expect_rc=RUN_FAILED_HOSTS)
+        run = runner.repair("-e", json.dumps(extra_vars), hosts=_REFUSAL_HOSTS, expect_rc=RUN_FAILED_HOSTS)
         run["fatal"] = _fatal(run["proc"].stdout)
         runs[name] = run
     return {"runs": runs, "after": {host: snapshot(repair_lab, host) for host in _REFUSAL_HOSTS}}
@@ -391,8 +392,8 @@ def test_preserve_update_log_keeps_an_exact_copy(repair_lab, runner, second_run)
     host = "healthy"
     log = "/var/opt/microsoft/omsagent/%s/run/automationworker/omsupdatemgmt.log" % WORKSPACE_ID
     extra = json.dumps({"hrw_repair_actions": ["preserve_update_log"]})
-    first = runner.repair("-e", extra, limit=[host])
-    again = runner.repair("-e", extra, limit=[host])
+    first = runner.repair("-e", extra, hosts=[host])
+    again = runner.repair("-e", extra, hosts=[host])
     [step] = [s for s in first["results"][host]["steps"] if s["action"] == "preserve_update_log"]
     assert step["status"] == "applied" and first["recap"][host]["changed"] == 1, step
     [backup] = first["results"][host]["backups"]
