@@ -65,8 +65,9 @@ HOME_LAYOUT = ((HOME, "omsagent", "omiusers", 0o770),
 SUDOERS_LINES = (
     "# Begin sudo configuration for omsagent",
     "Defaults:omsagent !requiretty",
-    "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 {aw}/worker/main.py, "
-    "/usr/bin/python3 {aw}/3.x/worker/main.py, /usr/bin/python {aw}/worker/main.py",
+    # "*": the manager is started with its arguments (oms.conf, rworkspace:, rversion:)
+    "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 {aw}/worker/main.py *, "
+    "/usr/bin/python3 {aw}/3.x/worker/main.py *, /usr/bin/python {aw}/worker/main.py *",
     "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/pkill -u nxautomation",
     "# End sudo configuration for omsagent",
     "",
