@@ -11,9 +11,10 @@ asks for the one before it, so any test runs them in order):
    ones without the switch, one that another module does, one without its option) fail before
    anything runs; the hosts are still exactly ``pristine``.
 4. ``repair_run``: ``actions: [auto]`` (with the lab's fake installer on the hosts whose fault
-   needs ``reinstall_agent``), then an independent diagnosis with the diagnose playbook: each
-   fault's RuleIds are cleared except ``Fault.after_repair``, and no other rule changed state.
-5. ``second_run``: the same again changes nothing (recap and result).
+   needs ``reinstall_agent``).
+5. ``second_run``: the same again changes nothing (recap and result). Its diagnosis of every
+   host before it plans is the "after" of the first run: each fault's RuleIds are cleared
+   except ``Fault.after_repair``, and no other rule changed state.
 6. Backups: every backup is byte for byte the file before the repair, and restoring one with
    the documented command gives the file back; preserve_update_log keeps an exact copy.
 
@@ -30,7 +31,7 @@ import pytest
 import yaml
 
 from tests.integration.lab_snapshot import close_ssh_sessions, differences, in_host, snapshot
-from tests.lab import WORKSPACE_ID
+from tests.lab import INSTALLER_PATH, WORKSPACE_ID
 from tests.lab.faults import FAULTS
 
 pytestmark = pytest.mark.lab
@@ -46,25 +47,6 @@ _REFUSAL_HOSTS = ("agent_stopped", "healthy")
 # What the diagnosis options of the repair role are, from the lab inventory's diagnose ones
 # (the lab's expectations: workspace, regions, the account of account_records).
 _EXPECTATIONS = ("expected_workspace_id", "automation_account_id", "automation_account_region", "workspace_region")
-
-
-def _repair_actions(fault):
-    return tuple(getattr(fault, "repair_actions", ()))
-
-
-def _after_repair(fault):
-    default = frozenset(fault.expected_failed) if not _repair_actions(fault) else frozenset()
-    return frozenset(getattr(fault, "after_repair", default))
-
-
-def _installer_path(lab):
-    """The lab's fake OMS agent installer bundle (a path inside every host)."""
-    for owner in (lab, sys.modules["tests.lab"]):
-        for name in ("installer_path", "INSTALLER_PATH", "INSTALLER"):
-            if getattr(owner, name, None):
-                return getattr(owner, name)
-    pytest.fail("tests.lab exposes no fake installer (Lab.installer_path): it comes with the issue 5 lab changes "
-                "(branch i5-linux)")
 
 
 def _recap(stdout):
@@ -103,8 +85,8 @@ class Runner:
         # installer only on the hosts whose fault needs reinstall_agent.
         group_vars = {"hrw_repair_probe_timeout": _PROBE_TIMEOUT}
         group_vars.update({"hrw_repair_" + name: "{{ hrw_diagnose_%s | default('') }}" % name for name in _EXPECTATIONS})
-        hosts = {name: {"hrw_repair_installer": _installer_path(lab)} for name, fault in lab.faults.items()
-                 if "reinstall_agent" in _repair_actions(fault)}
+        hosts = {name: {"hrw_repair_installer": INSTALLER_PATH} for name, fault in lab.faults.items()
+                 if "reinstall_agent" in fault.repair_actions}
         self.repair_vars = str(tmp / "repair_vars.yml")
         with open(self.repair_vars, "w") as handle:
             yaml.safe_dump({"all": {"vars": group_vars, "hosts": hosts}}, handle)
@@ -120,32 +102,17 @@ class Runner:
     def repair(self, *args, hosts=None, expect_rc=0):
         """The repair playbook; returns (proc, recap, {host: hrw_repair_result})."""
         self.runs += 1
-        save_dir = self.tmp / ("repair-%d" % self.runs)
-        save_dir.mkdir()
+        save_to = self.tmp / ("repair-%d.json" % self.runs)
         # hrw_target, not --limit: --limit would leave out the localhost play that saves the results
         extra = ["-e", "hrw_target=%s" % ":".join(hosts)] if hosts else []
-        proc = self.run(_REPAIR, "-e", "hrw_test_save_dir=%s" % save_dir, *(extra + list(args)))
+        proc = self.run(_REPAIR, "-e", "hrw_test_save_to=%s" % save_to, *(extra + list(args)))
         output = proc.stdout[-8000:] + proc.stderr[-3000:]
         assert proc.returncode == expect_rc, output
         results = {}
-        for entry in os.listdir(save_dir):
-            with open(save_dir / entry) as handle:
-                results[entry[:-len(".json")]] = json.load(handle)
+        if save_to.exists():  # not when every host failed (the playbook ends before the save)
+            with open(save_to) as handle:
+                results = {host: result for host, result in json.load(handle).items() if result is not None}
         return {"proc": proc, "output": output, "recap": _recap(proc.stdout), "results": results}
-
-    def diagnose(self):
-        """An independent diagnosis of every host (the diagnose playbook); host -> its result."""
-        save_dir = self.tmp / "diagnosis"
-        save_dir.mkdir()
-        proc = self.run("azure_hrw.doctor.diagnose", "-e", "hrw_diagnose_save_dir=%s" % save_dir,
-                        "-e", "hrw_diagnose_probe_timeout=%s" % _PROBE_TIMEOUT,
-                        "-e", "hrw_report_dir=%s" % (self.tmp / "report"))
-        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-        out = {}
-        for host in self.lab.hosts:
-            with open(save_dir / ("%s.json" % host)) as handle:
-                out[host] = json.load(handle)
-        return out
 
 
 def _states(findings):
@@ -215,13 +182,15 @@ def refusals(repair_lab, runner, check_run):
 @pytest.fixture(scope="module")
 def repair_run(repair_lab, runner, refusals):
     run = runner.repair()
-    run["diagnosis"] = runner.diagnose()
+    run["after"] = _snapshots(repair_lab)
     return run
 
 
 @pytest.fixture(scope="module")
-def second_run(runner, repair_run):
-    return runner.repair()
+def second_run(repair_lab, runner, repair_run):
+    run = runner.repair()
+    run["after"] = _snapshots(repair_lab)
+    return run
 
 
 # ---------------------------------------------------------------------------------- tests
@@ -258,7 +227,7 @@ def test_check_mode_reports_what_would_apply(repair_lab, check_run):
     wrong = {}
     for host, fault in repair_lab.faults.items():
         result = results[host]
-        expected = set(_repair_actions(fault))
+        expected = set(fault.repair_actions)
         would = {s["action"] for s in result.get("steps", []) if s["status"] == "would_apply"}
         applied = [s["action"] for s in result.get("steps", []) if s["status"] in ("applied", "unchanged", "failed")]
         got = {"would_apply": sorted(would), "changed": result.get("changed"), "failed": result.get("failed", False),
@@ -305,7 +274,7 @@ def test_repair_runs_the_expected_actions_and_changes(repair_lab, repair_run):
     wrong = {}
     for host, fault in repair_lab.faults.items():
         result = results[host]
-        expected = set(_repair_actions(fault))
+        expected = set(fault.repair_actions)
         applied = {s["action"] for s in result.get("steps", []) if s["status"] == "applied"}
         got = {"applied": sorted(applied), "changed": result.get("changed"), "failed": result.get("failed", False),
                "recap": {k: recap[host][k] for k in ("changed", "failed", "unreachable")}}
@@ -316,16 +285,18 @@ def test_repair_runs_the_expected_actions_and_changes(repair_lab, repair_run):
     assert not wrong, wrong
 
 
-def test_repair_clears_each_fault_and_nothing_else_changes_state(repair_lab, repair_run):
-    """Before: the repair's own diagnosis (findings_before) fails exactly the lab's
-    expected_failed. After: an independent diagnose playbook run shows the cleared RuleIds
-    Passed, exactly after_repair Failed, and every other rule with its CheckResult of before."""
+def test_repair_clears_each_fault_and_nothing_else_changes_state(repair_lab, repair_run, second_run):
+    """Before: the repair's diagnosis (findings_before) fails exactly the lab's expected_failed.
+    After: the second run's diagnosis before it plans (a full collection of every host, apart
+    from the first run's own verification) shows the cleared RuleIds Passed, exactly
+    after_repair Failed, and every other rule with its CheckResult of before."""
     wrong = {}
     for host, fault in repair_lab.faults.items():
         result = repair_run["results"][host]
         before = _states(result["findings_before"])
-        after = _states(repair_run["diagnosis"][host]["findings"])
-        cleared = set(fault.expected_failed) - _after_repair(fault)
+        after_findings = second_run["results"][host]["findings_before"]
+        after = _states(after_findings)
+        cleared = set(fault.expected_failed) - fault.after_repair
         problems = []
         if _failed(result["findings_before"]) != set(fault.expected_failed):
             problems.append("failed before %s, lab says %s" % (sorted(_failed(result["findings_before"])),
@@ -333,9 +304,8 @@ def test_repair_clears_each_fault_and_nothing_else_changes_state(repair_lab, rep
         not_passed = {r: after.get(r) for r in cleared if after.get(r) != "Passed"}
         if not_passed:
             problems.append("not cleared: %s" % not_passed)
-        if _failed(repair_run["diagnosis"][host]["findings"]) != _after_repair(fault):
-            problems.append("failed after %s, want %s" % (sorted(_failed(repair_run["diagnosis"][host]["findings"])),
-                                                          sorted(_after_repair(fault))))
+        if _failed(after_findings) != fault.after_repair:
+            problems.append("failed after %s, want %s" % (sorted(_failed(after_findings)), sorted(fault.after_repair)))
         moved = {r: (before[r], after.get(r)) for r in before
                  if r not in fault.expected_failed and after.get(r) != before[r]}
         if moved:
@@ -345,6 +315,15 @@ def test_repair_clears_each_fault_and_nothing_else_changes_state(repair_lab, rep
         if problems:
             wrong[host] = problems
     assert not wrong, wrong
+
+
+def test_repair_leaves_hosts_with_nothing_to_fix_as_they_were(repair_lab, repair_run, pristine):
+    untouched = [host for host, fault in repair_lab.faults.items() if not fault.repair_actions]
+    assert untouched and _changed_hosts({h: pristine[h] for h in untouched}, repair_run["after"]) == {}
+
+
+def test_second_run_changes_nothing_inside_any_host(repair_run, second_run):
+    assert _changed_hosts(repair_run["after"], second_run["after"]) == {}
 
 
 def test_second_run_changes_nothing(repair_lab, second_run):
@@ -390,7 +369,8 @@ def test_restoring_the_sudoers_backup_gives_the_file_back(repair_lab, repair_run
 
 def test_preserve_update_log_keeps_an_exact_copy(repair_lab, runner, second_run):
     host = "healthy"
-    log = "/var/opt/microsoft/omsagent/%s/run/automationworker/omsupdatemgmt.log" % WORKSPACE_ID
+    log = "/var/opt/microsoft/omsagent/run/automationworker/omsupdatemgmt.log"  # run -> <workspace>/run
+    real_log = "/var/opt/microsoft/omsagent/%s/run/automationworker/omsupdatemgmt.log" % WORKSPACE_ID
     extra = json.dumps({"hrw_repair_actions": ["preserve_update_log"]})
     first = runner.repair("-e", extra, hosts=[host])
     again = runner.repair("-e", extra, hosts=[host])
@@ -399,7 +379,7 @@ def test_preserve_update_log_keeps_an_exact_copy(repair_lab, runner, second_run)
     [backup] = first["results"][host]["backups"]
     assert backup["path"] == log, backup
     files = snapshot(repair_lab, host)["files"]
-    assert files[backup["backup"]][4] == files[backup["path"]][4] == backup["sha256"]
+    assert files[backup["backup"]][4] == files[real_log][4] == backup["sha256"]
     assert re.search(r"omsupdatemgmt\.log\.\d{8}T\d{6}Z$", backup["backup"]), backup
     [step] = [s for s in again["results"][host]["steps"] if s["action"] == "preserve_update_log"]
     assert step["status"] == "unchanged" and again["recap"][host]["changed"] == 0, step
