@@ -289,7 +289,11 @@ Function Export-RegistryKey {
     $null = New-BackupDirectory
     $file = Get-BackupPath -Name $Key.Leaf -Extension '.reg'
     $reg = Join-Path -Path ([Environment]::SystemDirectory) -ChildPath 'reg.exe'
+    # Windows PowerShell 5.1 turns a native command's redirected stderr into a terminating error
+    # under 'Stop'; the exit code is the verdict here, and the message names it.
+    $ErrorActionPreference = 'Continue'
     $output = & $reg export $Key.RegPath $file /y /reg:64 2>&1
+    $ErrorActionPreference = 'Stop'
     if ($LASTEXITCODE -ne 0 -or -not [IO.File]::Exists($file) -or (Get-Item -LiteralPath $file).Length -eq 0) {
         throw ('reg.exe export {0} failed (exit code {1}): {2}' -f $Key.RegPath, $LASTEXITCODE, (($output | ForEach-Object -Process { [string]$_ }) -join ' '))
     }
@@ -307,6 +311,16 @@ Function Add-Backup {
     # The lists of the running step and of the run (the main script's variables).
     $stepBackups.Add($entry)
     $allBackups.Add($entry)
+}
+
+Function Get-ErrorText {
+    <# The message of an error, unwrapped from MethodInvocationException ("Exception calling ..."). #>
+    param ([Parameter(Mandatory = $true)][object]$ErrorRecord)
+    $exception = $ErrorRecord.Exception
+    while ($exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $exception.InnerException) {
+        $exception = $exception.InnerException
+    }
+    $exception.Message
 }
 
 Function New-PrimitiveResult {
@@ -626,7 +640,8 @@ Function Invoke-FolderArchiveRemove {
     # Nothing is removed unless the archive holds every file.
     $archive = [IO.Compression.ZipFile]::OpenRead($zip)
     try {
-        $entries = @($archive.Entries | Where-Object { -not $_.FullName.EndsWith('/') }).Count
+        # Folder entries end with a separator ('\' in archives of .NET Framework before 4.6.1).
+        $entries = @($archive.Entries | Where-Object { -not ($_.FullName.EndsWith('/') -or $_.FullName.EndsWith('\')) }).Count
     }
     finally {
         $archive.Dispose()
@@ -806,7 +821,7 @@ foreach ($step in $steps) {
         catch {
             $failure = New-PrimitiveResult -Primitive $primitive -Target (Get-PrimitiveTarget -Primitive $primitive)
             $failure.status = 'failed'
-            $failure.msg = $_.Exception.Message
+            $failure.msg = Get-ErrorText -ErrorRecord $_
             $results.Add($failure)
             $stepFailed = $failure
         }

@@ -197,6 +197,10 @@ def test_recording_backups_are_in_backup_dir(name):
         assert re.match(r"^[0-9a-f]{64}$", backup["sha256"])
 
 
+def _ops(primitives):
+    return [p["op"] for p in primitives]
+
+
 @pytest.mark.parametrize("name", RECORDINGS)
 def test_recording_runs_the_primitives_windows_repair_builds(name):
     result = load(name)
@@ -204,8 +208,7 @@ def test_recording_runs_the_primitives_windows_repair_builds(name):
     assert [s["action"] for s in sent] == [s["action"] for s in result["steps"]]
     for step, outcome in zip(sent, result["steps"]):
         built = windows_repair.primitives_for(step["action"], {})
-        ops = lambda prims: [p["op"] for p in prims]  # noqa: E731
-        assert ops(step["primitives"]) == ops(built) == ops(outcome["primitives"]), name
+        assert _ops(step["primitives"]) == _ops(built) == _ops(outcome["primitives"]), name
 
 
 def test_check_mode_recording_touches_nothing():

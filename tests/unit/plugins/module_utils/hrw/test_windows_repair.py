@@ -266,8 +266,8 @@ def _executor_keys():
     text = PS1.read_text(encoding="utf-8")
     block = text.split("$PrimitiveKeys = @{", 1)[1].split("\n}\n", 1)[0]
     out = {}
-    for op, required, optional in re.findall(r"^\s+(\w+) = @\{ required = @\(([^)]*)\); optional = @\(([^)]*)\) \}",
-                                              block, re.M):
+    pattern = r"^\s+(\w+) = @\{ required = @\(([^)]*)\); optional = @\(([^)]*)\) \}"
+    for op, required, optional in re.findall(pattern, block, re.M):
         out[op] = (set(re.findall(r"'(\w+)'", required)), set(re.findall(r"'(\w+)'", optional)))
     return out
 
