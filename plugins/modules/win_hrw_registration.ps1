@@ -58,7 +58,8 @@ $SecretForms = @(@(
 
 $actions = New-Object -TypeName System.Collections.Generic.List[Object]
 $backups = New-Object -TypeName System.Collections.Generic.List[Object]
-$cmdletWarnings = New-Object -TypeName System.Collections.Generic.List[String]
+# Warnings of the cmdlets and of this module, scrubbed and emitted by Exit-Module.
+$warnings = New-Object -TypeName System.Collections.Generic.List[String]
 # State the functions share: the whole message of a failure a helper explains itself (Stop-Run,
 # reported by the main catch), and the imported HybridRegistration cmdlets.
 $run = @{ FinalMessage = $null; HybridRegistration = $null }
@@ -107,7 +108,7 @@ Function Hide-ResultSecret {
 Function Exit-Module {
     <# Ends the module: success, or failure with -Message; every string of the result scrubbed. #>
     param ([AllowNull()][string]$Message, [switch]$Failed)
-    foreach ($warning in $cmdletWarnings) {
+    foreach ($warning in $warnings) {
         $module.Warn((Hide-Secret -Text $warning))
     }
     $module.Result.actions = $actions.ToArray()
@@ -282,8 +283,11 @@ Function Format-Registration {
 }
 
 Function Get-ExpectedRegistration {
-    <# What Add-HybridRunbookWorker leaves (check mode): the newer layout, this account and group. #>
-    $entry = [ordered]@{ account_id = ([string]$module.Params['account_id']).ToLowerInvariant(); group = [string]$module.Params['group_name']; layout = 'account_group' }
+    <#
+    What Add-HybridRunbookWorker leaves (check mode): this account and group in the layout of a user
+    worker of current versions (<AccountId>\<GroupName>\User; UNVERIFIED, the source is not public).
+    #>
+    $entry = [ordered]@{ account_id = ([string]$module.Params['account_id']).ToLowerInvariant(); group = [string]$module.Params['group_name']; layout = 'account_group_user' }
     @{ KeyExists = $true; Entries = @($entry) }
 }
 
@@ -413,7 +417,7 @@ Function Export-RegistrationKey {
     # The export is what it is (a restorable copy); if the agent ever stored the key there, say so.
     $exported = [IO.File]::ReadAllText($file)
     if ((Hide-Secret -Text $exported) -ne $exported) {
-        $module.Warn(('the backup {0} holds the account key as text; keep backup_dir readable by administrators only and delete the file when it is no longer needed' -f $file))
+        $warnings.Add(('the backup {0} holds the account key as text; keep backup_dir readable by administrators only and delete the file when it is no longer needed' -f $file))
     }
     $backups.Add([ordered]@{
             action = $Action
@@ -598,7 +602,7 @@ Function Invoke-Deregistration {
     }
     finally {
         foreach ($warning in @($warned)) {
-            $cmdletWarnings.Add([string]$warning)
+            $warnings.Add([string]$warning)
         }
     }
     Add-ActionResult -Action 'deregister' -Status 'applied' -Message ('Remove-HybridRunbookWorker deregistered this machine from {0} (HybridRegistration {1})' -f $module.Params['url'], $hybrid.Version)
@@ -644,7 +648,7 @@ Function Invoke-Registration {
         }
         finally {
             foreach ($warning in @($warned)) {
-                $cmdletWarnings.Add([string]$warning)
+                $warnings.Add([string]$warning)
             }
         }
     }
@@ -817,9 +821,9 @@ $module.Diff.after = Format-Registration -Registration $registrationAfter
 $module.Result.changed = @($actions | Where-Object { $_.status -eq 'applied' }).Count -gt 0
 $done = @($actions | Where-Object { $_.status -eq 'applied' } | ForEach-Object { $_.action }) -join ', '
 if ($state -ne 'absent' -and $null -eq (Find-MatchingEntry -Registration $registrationAfter)) {
-    $module.Warn(('Add-HybridRunbookWorker succeeded but {0} does not show account {1} group {2} yet ({3}); check the worker in the Automation account' -f $RegistrationPath, $module.Params['account_id'], $module.Params['group_name'], $module.Diff.after.Trim()))
+    $warnings.Add(('Add-HybridRunbookWorker succeeded but {0} does not show account {1} group {2} yet ({3}); check the worker in the Automation account' -f $RegistrationPath, $module.Params['account_id'], $module.Params['group_name'], $module.Diff.after.Trim()))
 }
 if ($state -eq 'absent' -and $after.registered) {
-    $module.Warn(('Remove-HybridRunbookWorker succeeded but {0} still holds {1}' -f $RegistrationPath, ((Format-Entry -Registration $registrationAfter) -join '; ')))
+    $warnings.Add(('Remove-HybridRunbookWorker succeeded but {0} still holds {1}' -f $RegistrationPath, ((Format-Entry -Registration $registrationAfter) -join '; ')))
 }
 Exit-Module -Message ('{0}: {1}' -f $state, $done)
