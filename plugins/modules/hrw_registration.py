@@ -153,15 +153,32 @@ state_before:
     group:
       description: The hybrid worker group.
       type: str
+    layout:
+      description:
+        - Where the registration was read. Windows - V(none), V(empty_key), V(root_value), V(account_group),
+          V(account_group_user), V(account_only). Linux - V(none) or V(worker_conf).
+      type: str
 state_after:
   description: The registration after (in check mode - what it would be), same keys as RV(state_before).
   returned: success
   type: dict
 actions:
-  description: What was done (or would be done), in order, for example C(deregister), C(backup state), C(register).
+  description: What was done (or would be done), in order.
   returned: success
   type: list
-  elements: str
+  elements: dict
+  contains:
+    action:
+      description:
+        - The step, for example V(deregister), V(backup_state), V(remove_registration_key), V(restart_health_service),
+          V(register).
+      type: str
+    status:
+      description: V(applied), V(would_apply) (check mode), V(skipped) or V(failed).
+      type: str
+    msg:
+      description: What the step did or why not.
+      type: str
 backups:
   description: What was backed up before it was removed or renamed.
   returned: success
