@@ -66,6 +66,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Linux targets with the Log Analytics (OMS) agent; Windows hosts have their own executor.
 notes:
   - Run it as root (C(become=true)). Targets need Python 3.8 or later; only the standard library is used.
   - To restore a backup, copy it back over the path the result names (C(cp -p <backup> <path>)), then
