@@ -93,7 +93,7 @@ def test_second_run_of_the_idempotent_actions_is_unchanged(rlab, tmp_path):
 
 
 def test_backups_are_byte_for_byte(rlab, tmp_path):
-    # the repaired drop-in is the backup plus the exemption line; the backup's sha256 is reported
+    # the preserved update log is the log byte for byte, and its reported sha256 is the copy's
     backup_dir = "/var/tmp/hrw-bk"
     results = _ansible(rlab, "requiretty", "azure_hrw.doctor.hrw_remediate",
                        {"steps": [{"action": "preserve_update_log"}], "backup_dir": backup_dir}, tmp_path)
