@@ -354,8 +354,10 @@ ansible_facts:
                   sample: 1048576
                 matches:
                   description:
-                    - Matching lines, at most 20 per pattern (the newest), oldest first; V(null) when not read.
+                    - Matching lines, at most 20 per pattern (the newest), oldest first (in log order); V(null) when not read.
                     - Pattern V(class_does_not_exist) is the text C(The specified class does not exist).
+                    - Pattern V(consistency_check_succeeded) is the text C(Operation PerformRequiredConfigurationChecks completed
+                      successfully) (a DSC consistency check that worked); only the newest such line is kept.
                   type: list
                   elements: dict
                   returned: always

@@ -149,7 +149,7 @@ def test_each_host_shows_its_own_load_not_the_lab_machines(lab, diagnosis):
     ("user_worker_cert_expired", "Linux.UserWorkerCertificateCheck", "Linux.UserWorkerCertificateCheck.Failed.Expired",
      "reregister"),
     ("worker_as_root", "Linux.HybridWorkerStatusCheck", "Linux.HybridWorkerStatusCheck.Failed.WrongUser",
-     "restart_agent"),
+     "restart_worker_manager"),
     ("updates_disabled", "Linux.UpdatesSolutionCheck", "Linux.UpdatesSolutionCheck.Failed.UpdateDeploymentDisabled",
      None),
 ])

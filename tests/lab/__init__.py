@@ -37,3 +37,10 @@ def endpoint_ips(net):
 PROXY_PORT = 3128
 #: Credentials in a proxied host's proxy.conf; both lab proxies require them (407 otherwise).
 PROXY_USER, PROXY_PASSWORD = "hrw-proxy", "Lab-Proxy-Pw1"
+
+#: Where a lab host sees the checkout (hostinit.sh bind-mounts it there).
+HOST_REPO_DIR = "/run/hrw-lab/repo"
+#: The lab's fake OMS agent bundle (issue 5): in the checkout, and as every lab host sees it (the
+#: path to give hrw_repair's ``installer`` option or reinstall_agent's ``params.installer``).
+INSTALLER = os.path.join(REPO_ROOT, "tests", "lab", "omsagent-lab.universal.x64.sh")
+INSTALLER_PATH = HOST_REPO_DIR + "/tests/lab/omsagent-lab.universal.x64.sh"

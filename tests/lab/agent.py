@@ -104,6 +104,126 @@ while True:
     time.sleep(3600)
 '''
 
+# The 3.x manager: started by the DSC consistency check (below) with sudo as nxautomation, it
+# detaches (so sudo returns and no root "sudo ... main.py" process stays), then starts a worker
+# for each worker.conf that oms.conf names and that exists, unless one already runs for it.
+# (worker/main.py, which boot starts, only sleeps: the worker_missing fault keeps its manager
+# without workers.)
+MANAGER_PY = '''"""Lab fake of the nxOMSAutomationWorker 3.x worker manager: starts the workers, then sleeps."""
+import configparser
+import os
+import subprocess
+import sys
+import time
+
+if os.fork():
+    os._exit(0)
+os.setsid()
+NULL = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):  # let the caller's pipes close, so sudo (and whoever waits on it) returns
+    os.dup2(NULL, fd)
+HYBRIDWORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hybridworker.py")
+conf = configparser.ConfigParser()
+conf.read(sys.argv[1])
+tail = [a for a in sys.argv[2:] if a.startswith(("rworkspace:", "rversion:"))]
+
+
+def running(path):
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                argv = handle.read().decode().split("\\0")
+        except (OSError, ValueError):
+            continue
+        if any(a.endswith("hybridworker.py") for a in argv[:3]) and path in argv:
+            return True
+    return False
+
+
+for key in ("auto_registered_worker_conf_path", "manually_registered_worker_conf_path"):
+    path = conf.get("oms-worker-conf", key, fallback=None)
+    if path and os.path.exists(path) and not running(path):
+        subprocess.Popen([sys.executable, HYBRIDWORKER, path, "managed"] + tail, start_new_session=True, cwd="/",
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while True:
+    time.sleep(3600)
+'''
+
+# omsconfig's consistency check: what the nxOMSAutomationWorker DSC resource does when it runs.
+# Run as omsagent (su), as the agent's docs say; it starts the 3.x manager as nxautomation with
+# sudo (the drop-in allows omsagent exactly that), as the real resource does.
+DSC_CHECK_PY = '''#!/usr/bin/python3
+"""Lab fake of /opt/microsoft/omsconfig/Scripts/PerformRequiredConfigurationChecks.py."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+AW = "{aw}"
+OMS_CONF = "{oms_conf}"
+LOG = "/var/opt/microsoft/omsconfig/omsconfig.log"
+SCHEMA = AW.rsplit("/", 1)[0] + "/MSFT_nxOMSAutomationWorkerResource.schema.mof"
+SUCCESS = "Operation PerformRequiredConfigurationChecks completed successfully. Operation was successful."
+
+
+def log(level, text):
+    with open(LOG, "a") as handle:
+        handle.write("%s: %s: Scripts/PerformRequiredConfigurationChecks.py: %s\\n"
+                     % (time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime()), level, text))
+
+
+def managers(ws):
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                argv = handle.read().decode().split("\\0")
+        except (OSError, ValueError):
+            continue
+        if any(a.endswith("/worker/main.py") for a in argv[:3]) and "rworkspace:" + ws in argv and argv[0] != "sudo":
+            found.append(int(pid))
+    return found
+
+
+print("[%s] [%d] [INFO] [0] [%s:0] dsc_host lock file is acquired by : PerformRequiredConfigurationChecks"
+      % (time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime()), os.getpid(), __file__))
+log("INFO", "dsc_host lock file acquired")
+if not os.path.exists(SCHEMA):  # the class_missing fault: the resource's class is not registered
+    log("ERROR", "null(0): EventId=1 Priority=ERROR Job 3F0E8A51-7C2D-4B9E-A1F6-0D5C2E9B8A47 : ResourceId is "
+        "[nxOMSAutomationWorker]AutoRegister01. ErrorMessage is The specified class does not exist..")
+    sys.exit("The specified class does not exist.")
+with open("/etc/opt/microsoft/omsagent/conf/omsadmin.conf") as handle:
+    ws = re.search(r"^WORKSPACE_ID=(.*)$", handle.read(), re.M).group(1).strip()
+with open(OMS_CONF) as handle:  # the resource writes oms.conf for the agent's workspace
+    text = handle.read()
+fixed = re.sub(r"(?m)^workspace_id = .*$", "workspace_id = " + ws, text)
+if fixed != text:
+    with open(OMS_CONF, "w") as handle:
+        handle.write(fixed)
+    log("INFO", "oms.conf rewritten for workspace " + ws)
+if not managers(ws):
+    argv = ["/usr/bin/python3", AW + "/3.x/worker/main.py", OMS_CONF, "rworkspace:" + ws, "rversion:{version}"]
+    prefix = (["setpriv", "--reuid=nxautomation", "--regid=nxautomation", "--init-groups"] if os.geteuid() == 0
+              else ["sudo", "-n", "-u", "nxautomation"])
+    proc = subprocess.run(prefix + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=30, check=False, universal_newlines=True)
+    deadline = time.monotonic() + 10
+    while not managers(ws):
+        if proc.returncode or time.monotonic() > deadline:
+            log("ERROR", "could not start the worker manager: %s" % proc.stdout.strip())
+            sys.exit("could not start the worker manager: %s" % proc.stdout.strip())
+        time.sleep(0.05)
+    log("INFO", "worker manager started for workspace " + ws)
+log("INFO", SUCCESS)
+print(SUCCESS)
+'''
+
+#: The resource's class definition: class_missing lacks it, the lab installer restores it.
+RESOURCE_SCHEMA = ("[ClassVersion(\"1.0.0\"), FriendlyName(\"nxOMSAutomationWorker\")]\n"
+                   "class MSFT_nxOMSAutomationWorkerResource : OMI_BaseResource\n{\n"
+                   "  [Key] string ResourceSettings;\n};\n")
+
 CONFIGURATION_PY = '''"""Lab fake of nxOMSAutomationWorker configuration.py (presence is what the checks test)."""
 WORKER_REQUIRED_CONFIG_SECTION = "worker-required"
 WORKER_OPTIONAL_CONFIG_SECTION = "worker-optional"
@@ -218,7 +338,7 @@ def prepare(hostdir, spec, ca_pem):
              "%s.oms.opinsights.azure.com" % ws, JRDS_BASE_URI.split("/")[2], reg_host, "bing.com"]
     if spec.get("account_records"):  # the account-specific records of the lab account's region (we)
         names += ["%s.%s.we.azure-automation.net" % (ACCOUNT_ID, svc) for svc in ("agentsvc", "jrds")]
-    if spec.get("proxy") == "proxy":  # the Azure names are reachable only through the proxy
+    if spec.get("proxy") == "proxy" and not spec.get("proxy_conf_mode"):  # reachable only through the proxy
         azure = ips["refused"]
     _write(os.path.join(etc, "hostname"), name + "\n")
     # Its own machine id (the overlay hides the machine's); a host cloned from an image shares the image's.
@@ -245,8 +365,8 @@ def prepare(hostdir, spec, ca_pem):
         _write(os.path.join(etc, "sudoers.d/omsagent"), (
             "# Begin sudo configuration for omsagent\n"
             "Defaults:omsagent !requiretty\n"
-            "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 %(aw)s/worker/main.py, "
-            "/usr/bin/python3 %(aw)s/3.x/worker/main.py, /usr/bin/python %(aw)s/worker/main.py\n"
+            "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/python2 %(aw)s/worker/main.py *, "
+            "/usr/bin/python3 %(aw)s/3.x/worker/main.py *, /usr/bin/python %(aw)s/worker/main.py *\n"
             "omsagent ALL=(nxautomation) NOPASSWD: /usr/bin/pkill -u nxautomation\n"
             "# End sudo configuration for omsagent\n\n"
             "nxautomation ALL=(ALL) NOPASSWD: ALL\n") % {"aw": AW} + nx_tty, 0o440)
@@ -308,6 +428,12 @@ def prepare(hostdir, spec, ca_pem):
         for script in ("main.py", "hybridworker.py"):
             _write(os.path.join(aw, tree, script), SLEEPER.format(name=script))
         _write(os.path.join(aw, tree, "configuration.py"), CONFIGURATION_PY)
+    if "no_worker_package" not in prereqs:
+        _write(os.path.join(aw, "3.x/worker/main.py"), MANAGER_PY)
+        if "no_resource_class" not in prereqs:
+            _write(os.path.join(os.path.dirname(aw), "MSFT_nxOMSAutomationWorkerResource.schema.mof"), RESOURCE_SCHEMA)
+    _write(os.path.join(opt, "omsconfig/Scripts/PerformRequiredConfigurationChecks.py"),
+           DSC_CHECK_PY.format(aw=AW, oms_conf=OMS_CONF, version=WORKER_VERSION), 0o755)
 
     # /var/opt/microsoft/omsagent/<ws>/{log,run,state,tmp} and the symlinks.
     agent_var = os.path.join(varopt, "omsagent")
@@ -519,7 +645,8 @@ def boot(hostdir):
          "/var/opt/microsoft/omsagent/" + ws, "/var/opt/microsoft/omsconfig")
     _run("chmod", "-R", "g+rx", "/etc/opt/microsoft/omsagent/" + ws + "/certs")  # omsutil --initialize
     if spec.get("proxy"):
-        _chown("omsagent:omiusers", 0o640, "/etc/opt/microsoft/omsagent/proxy.conf")
+        owner, mode = spec.get("proxy_conf_mode") or ("omsagent:omiusers", 0o640)
+        _chown(owner, mode, "/etc/opt/microsoft/omsagent/proxy.conf")
     _chown("nxautomation:omiusers", 0o770, "/var/opt/microsoft/omsagent/%s/run/automationworker" % ws,
            "/var/opt/microsoft/omsagent/%s/state/automationworker" % ws)
     _run("chown", "-R", "nxautomation:omiusers", "/home/nxautomation/state", "/home/nxautomation/run")

@@ -104,6 +104,20 @@ class Fault:
     # machine_ids; their hostnames and SMBIOS UUIDs stay their own (the hypervisor gives new
     # ones). None = the host's own identity, derived from its name.
     image: str = None
+    # --- issue 5 (repair)
+    # (owner, mode) of proxy.conf instead of omsagent:omiusers 0640; with it the Azure names
+    # resolve to the ok server too, so the wrong owner/mode is the host's only problem.
+    proxy_conf_mode: tuple = None
+    # The repair actions hrw_repair's `auto` is expected to apply on this host (empty: nothing
+    # here is repairable by a non-destructive action), in the order the planner runs them.
+    repair_actions: tuple = ()
+    # RuleIds still Failed after the `auto` repair (with the lab installer given as `installer`).
+    # Not given: expected_failed when repair_actions is empty, else frozenset() (__post_init__).
+    after_repair: frozenset = None
+
+    def __post_init__(self):
+        if self.after_repair is None:
+            object.__setattr__(self, "after_repair", frozenset() if self.repair_actions else self.expected_failed)
 
     @property
     def hostname(self):
@@ -114,14 +128,18 @@ _ALL = [
     Fault("healthy", "A registered V1 hybrid worker with nothing wrong.", SEED + "#linux"),
     Fault("agent_stopped", "The OMS agent (omsagent) is not running; the workers are.",
           SEED + "#oms-agent-not-running",
-          frozenset({"Linux.OMSAgentStatusCheck"}), stopped=frozenset({"omsagent"})),
+          frozenset({"Linux.OMSAgentStatusCheck"}), stopped=frozenset({"omsagent"}),
+          repair_actions=("restart_agent",)),
     Fault("worker_missing", "The worker manager runs but no hybridworker.py process does.",
           SEED + "#oms-agent-not-running",
           frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
-          stopped=frozenset({"system_worker", "user_worker"})),
+          stopped=frozenset({"system_worker", "user_worker"}), repair_actions=("restart_worker_manager",)),
+    # The resource's class (its schema.mof) is gone, so every consistency check fails with the
+    # error again until the agent is reinstalled (the lab installer restores it): reinstall_agent.
     Fault("class_missing", "omsconfig.log reports 'The specified class does not exist'.",
           SEED + "#class-does-not-exist",
-          frozenset({"Linux.OMSConfigClassCheck"}), omsconfig_log=CLASS_MISSING_LINES),
+          frozenset({"Linux.OMSConfigClassCheck"}), omsconfig_log=CLASS_MISSING_LINES,
+          prereqs=frozenset({"no_resource_class"}), repair_actions=("reinstall_agent",)),
     Fault("endpoints_refused", "The Azure names resolve to an address where nothing listens.",
           UML, CONNECTIVITY, endpoints="refused"),
     Fault("endpoints_blackholed", "Connections to the Azure names are silently dropped.",
@@ -130,7 +148,7 @@ _ALL = [
           "The worker manager and workers run for another workspace (stale multi-homing).",
           SEED + "#oms-agent-not-running",
           frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
-          worker_workspace=OTHER_WORKSPACE_ID),
+          worker_workspace=OTHER_WORKSPACE_ID, repair_actions=("restart_worker_manager",)),
     # --- issue 3: operating system, hardware, 403, package manager (system)
     Fault("os_unsupported", "Ubuntu 24.04: a known distribution in a version the Log Analytics agent does not support.",
           UML + " (Linux.OperatingSystemCheck)",
@@ -167,18 +185,22 @@ _ALL = [
           prereqs=frozenset({"no_worker_package"})),
     Fault("sudoers_missing", "/etc/sudoers.d/omsagent is gone (and no block in /etc/sudoers).",
           "official-troubleshooters.md#4.2 Prerequisites",
-          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"no_sudoers_dropin"})),
+          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"no_sudoers_dropin"}),
+          repair_actions=("repair_prerequisites",)),
     Fault("requiretty",
           "sudo has 'Defaults requiretty' and the omsagent drop-in lacks 'Defaults:nxautomation !requiretty'.",
           "official-troubleshooters.md#4.2 Prerequisites",
-          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"requiretty"})),
+          frozenset({"Linux.SudoersCheck"}), prereqs=frozenset({"requiretty"}),
+          repair_actions=("repair_prerequisites",)),
     Fault("nxautomation_home_wrong", "/home/nxautomation is root:root, mode 0755.",
           "official-troubleshooters.md#4.2 DIY (user) worker registration",
-          frozenset({"Linux.NxautomationHomeCheck"}), prereqs=frozenset({"home_root_755"})),
+          frozenset({"Linux.NxautomationHomeCheck"}), prereqs=frozenset({"home_root_755"}),
+          repair_actions=("repair_prerequisites",)),
     Fault("gpg_keyring_unreadable",
           "Runbook signature validation is on for the user worker and keyring.gpg is root:root, mode 0600.",
           SEED + "#linux",
-          frozenset({"Linux.GpgCheck"}), prereqs=frozenset({"keyring_unreadable"})),
+          frozenset({"Linux.GpgCheck"}), prereqs=frozenset({"keyring_unreadable"}),
+          repair_actions=("repair_prerequisites",)),
     Fault("python3_missing", "/usr/bin/python3 does not exist (the worker processes started before).",
           "official-troubleshooters.md#4.2 System worker",
           frozenset({"Linux.Python3Check"}), prereqs=frozenset({"python3_hidden"})),
@@ -191,7 +213,9 @@ _ALL = [
     Fault("oms_conf_mismatch", "oms.conf names another workspace than the agent's.",
           UML + " (Test_Marshall: oms.conf keys)",
           frozenset({"Linux.OmsConfCheck"}),
-          worker_changes=(("oms_conf_workspace", OTHER_WORKSPACE_ID),)),
+          worker_changes=(("oms_conf_workspace", OTHER_WORKSPACE_ID),),
+          # the DSC consistency check after the restart rewrites oms.conf (as nxOMSAutomationWorker does)
+          repair_actions=("restart_agent",)),
     Fault("system_worker_conf_missing", "The auto-registered (system) worker.conf is missing.",
           UML + " (Test_Marshall: auto-registered worker.conf)",
           frozenset({"Linux.SystemWorkerConfCheck"}),
@@ -206,11 +230,12 @@ _ALL = [
           worker_changes=(("diy_cert_expired", True),)),
     Fault("user_worker_not_running", "A user (DIY) worker is registered but its process is not running.",
           SEED + "#oms-agent-not-running",
-          frozenset({"Linux.UserWorkerProcessCheck"}), stopped=frozenset({"user_worker"})),
+          frozenset({"Linux.UserWorkerProcessCheck"}), stopped=frozenset({"user_worker"}),
+          repair_actions=("restart_worker_manager",)),
     Fault("worker_as_root", "The worker manager and workers run as root instead of nxautomation.",
           SEED + "#oms-agent-not-running",
           frozenset({"Linux.HybridWorkerStatusCheck", "Linux.UserWorkerProcessCheck"}),
-          worker_changes=(("worker_user", "root"),)),
+          worker_changes=(("worker_user", "root"),), repair_actions=("restart_worker_manager",)),
     Fault("worker_log_errors", "worker.log has recent errors (a warning, nothing fails).",
           SEED + "#linux", frozenset(),
           worker_changes=(("worker_log", WORKER_LOG_ERRORS),)),
@@ -224,6 +249,9 @@ _ALL = [
     Fault("proxy_intercepting", "proxy.conf points at a proxy that intercepts TLS with a certificate "
           "from a CA the host does not trust.", SEED + "#event-4502; "
           + NETWORK, CONNECTIVITY | {"Linux.ProxyCheck"}, proxy="mitm"),
+    Fault("proxy_conf_mode", "proxy.conf (with the proxy's password) is root:root 0600, so omsagent cannot read "
+          "it and the agent ignores its proxy.", NETWORK, frozenset({"Linux.ProxyCheck"}), proxy="proxy",
+          proxy_conf_mode=("root:root", 0o600), repair_actions=("fix_proxy_conf",)),
     Fault("account_records", "The Automation account id and region are given; the account-specific "
           "records resolve and answer.", "official-troubleshooters.md#5-endpoints-all-tcp-443-outbound",
           account_records=True),

@@ -16,8 +16,8 @@ import sys
 import time
 import uuid
 
-from . import (ACCOUNT_ID, ACCOUNT_REGION, DEFAULT_STATE_DIR, PROXY_PORT, REPO_ROOT, WORKSPACE_ID, WORKSPACE_REGION,
-               agent, endpoint_ips, endpoints, host_ip)
+from . import (ACCOUNT_ID, ACCOUNT_REGION, DEFAULT_STATE_DIR, INSTALLER_PATH, PROXY_PORT, REPO_ROOT, WORKSPACE_ID,
+               WORKSPACE_REGION, agent, endpoint_ips, endpoints, host_ip)
 from .faults import FAULTS
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
@@ -142,6 +142,11 @@ class Lab:
     def hosts(self):
         """name -> ip of this lab's hosts (host names are fault names)."""
         return {n: host_ip(self.net, list(FAULTS).index(n) + 1) for n in self.fault_names}
+
+    @property
+    def installer_path(self):
+        """The fake OMS agent bundle as the lab hosts see it (hrw_repair's ``installer``)."""
+        return INSTALLER_PATH
 
     @property
     def endpoints(self):
@@ -290,7 +295,8 @@ class Lab:
                 "os_release": list(fault.os_release), "repos": fault.repos, "cpus": fault.cpus, "memory_kb": fault.memory_kb,
                 "load": list(fault.load) if fault.load else None,
                 "clock_offset": fault.clock_offset, "dpkg_locked": fault.dpkg_locked,
-                "proxy": fault.proxy, "account_records": fault.account_records}
+                "proxy": fault.proxy, "account_records": fault.account_records,
+                "proxy_conf_mode": list(fault.proxy_conf_mode) if fault.proxy_conf_mode else None}
         if fault.workspace:
             spec["workspace_id"] = fault.workspace
         os.makedirs(hostdir, exist_ok=True)
@@ -323,11 +329,15 @@ class Lab:
                  # what the user knows about the workers (issue 3: the 403 checks compare with it)
                  "        hrw_diagnose_expected_workspace_id: %s" % q(WORKSPACE_ID),
                  "        hrw_diagnose_automation_account_region: %s" % q(ACCOUNT_REGION),
-                 "        hrw_diagnose_workspace_region: %s" % q(WORKSPACE_REGION), "      hosts:"]
+                 "        hrw_diagnose_workspace_region: %s" % q(WORKSPACE_REGION),
+                 # issue 5: the fake agent bundle, as the hosts see it
+                 "        hrw_lab_installer: %s" % q(INSTALLER_PATH), "      hosts:"]
         for name, ip in self.hosts.items():
             lines += ["        %s:" % name, "          ansible_host: %s" % ip,
                       "          hrw_lab_fault: %s" % name,
-                      "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed))]
+                      "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed)),
+                      "          hrw_lab_repair_actions: %s" % q(list(FAULTS[name].repair_actions)),
+                      "          hrw_lab_after_repair: %s" % q(sorted(FAULTS[name].after_repair))]
             if "python3_hidden" in FAULTS[name].prereqs:  # /usr/bin/python3 is hidden on that host
                 lines.append("          ansible_python_interpreter: %s" % q(os.path.realpath(agent.PYTHON)))
             lines += ["          %s: %s" % (key, q(value)) for key, value in FAULTS[name].host_vars]

@@ -69,7 +69,12 @@ MAX_LINE_CHARS = 2000
 #: (name, literal text) searched in omsconfig.log, case-sensitive.
 LOG_PATTERNS = (
     ("class_does_not_exist", "The specified class does not exist"),
+    # What PerformRequiredConfigurationChecks.py reports when a consistency check worked (Microsoft's
+    # "The following output is returned if it works"); a class error before it is history.
+    ("consistency_check_succeeded", "Operation PerformRequiredConfigurationChecks completed successfully"),
 )
+# Per-pattern limit below MAX_MATCHES: of the success line (one every 15 minutes) only the newest matters.
+LOG_PATTERN_LIMITS = {"consistency_check_succeeded": 1}
 
 ROLES = ("omsagent", "manager", "system_worker", "user_worker")
 
@@ -403,7 +408,8 @@ def collect_logs(root="/", errors=None, tail_bytes=LOG_TAIL_BYTES, max_matches=M
     if start > 0:
         newline = data.find(b"\n")
         data = data[newline + 1:] if newline >= 0 else b""
-    found = dict((name, collections.deque(maxlen=max_matches)) for name, _text in patterns)
+    found = dict((name, collections.deque(maxlen=min(max_matches, LOG_PATTERN_LIMITS.get(name, max_matches))))
+                 for name, _text in patterns)
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines()):
         for name, text in patterns:
             if text in line:

@@ -44,6 +44,11 @@ RESTART_CMD = "sudo /opt/microsoft/omsagent/bin/service_control restart"
 DSC_CHECK_CMD = ("sudo su omsagent -c 'python /opt/microsoft/omsconfig/Scripts/"
                  "PerformRequiredConfigurationChecks.py'")
 
+RESTART_MANAGER = "restart_worker_manager"
+# omsconfig.log patterns (linux_facts.LOG_PATTERNS): the name and the text of a successful consistency check
+CHECK_SUCCEEDED = "consistency_check_succeeded"
+CHECK_SUCCEEDED_TEXT = "Operation PerformRequiredConfigurationChecks completed successfully"
+
 WORKER_ROLES = ("system_worker", "user_worker")
 HRW_ROLES = ("manager",) + WORKER_ROLES
 WORKER_USER = "nxautomation"
@@ -226,17 +231,19 @@ def check_hybrid_worker_status(facts, context):
             "unsupported)." % (ws, ", ".join(other_ws)),
             arguments=other_ws, evidence=evidence,
             remediation=remediation(
-                None,
-                "Remove the stale workspace from the agent (sudo /opt/microsoft/omsagent/bin/"
-                "omsadmin.sh -x <OtherWorkspaceID>) or stop its worker processes, then %s."
-                % RESTART_CMD))
+                RESTART_MANAGER,
+                "Stop the worker processes of the other workspace (sudo pkill -f hybridworker.py; sudo pkill -f "
+                "worker/main.py), then force a DSC consistency check (%s) so that the manager starts for %s; if "
+                "the agent is still onboarded to the other workspace, remove it first (sudo /opt/microsoft/"
+                "omsagent/bin/omsadmin.sh -x <OtherWorkspaceID>)." % (DSC_CHECK_CMD, ws)))
 
     managers = [p for p in hrw if p.get("role") == "manager"]
     workers = [p for p in hrw if p.get("role") in WORKER_ROLES]
     restart = remediation(
-        "restart_agent",
-        "%s; if the worker manager still does not start, force a DSC consistency check: %s "
-        "and look for errors in %s." % (RESTART_CMD, DSC_CHECK_CMD, OMSCONFIG_LOG))
+        RESTART_MANAGER,
+        "Force a DSC consistency check, which starts the worker manager (as %s) and the manager its "
+        "workers: %s; if it still does not start, %s and look for errors in %s."
+        % (WORKER_USER, DSC_CHECK_CMD, RESTART_CMD, OMSCONFIG_LOG))
     if not managers:
         return failed(
             "NoManagerProcess",
@@ -266,10 +273,10 @@ def check_hybrid_worker_status(facts, context):
             % (ws, len(wrong_user), ", ".join(users), WORKER_USER, WORKER_USER),
             arguments=[ws] + users, evidence=evidence,
             remediation=remediation(
-                "restart_agent",
+                RESTART_MANAGER,
                 "Stop the processes started by hand (sudo pkill -f hybridworker.py; sudo pkill -f "
-                "worker/main.py), then %s so that the agent starts the manager as %s."
-                % (RESTART_CMD, WORKER_USER)))
+                "worker/main.py), then force a DSC consistency check (%s) so that the manager starts as %s."
+                % (DSC_CHECK_CMD, WORKER_USER)))
 
     kinds = sorted(set(p.get("role") for p in workers))
     stale = [p for p in managers + workers
@@ -306,16 +313,26 @@ def check_omsconfig_class(facts, context):
         return skipped("LogUnreadable",
                        "Not checked: %s exists but could not be read." % path,
                        arguments=[path], evidence=evidence)
-    lines = [m.get("line") for m in matches
-             if isinstance(m, dict) and m.get("pattern") == "class_does_not_exist"]
+    # matches are in log order: a class error followed by a successful consistency check is history
+    # (after a reinstall the old error line stays in the log)
+    entries = [m for m in matches if isinstance(m, dict)]
+    lines = [m.get("line") for m in entries if m.get("pattern") == "class_does_not_exist"]
+    last_error = max([i for i, m in enumerate(entries) if m.get("pattern") == "class_does_not_exist"] or [-1])
+    last_success = max([i for i, m in enumerate(entries) if m.get("pattern") == CHECK_SUCCEEDED] or [-1])
     evidence["lines"] = lines
-    if lines:
+    evidence["last_success"] = entries[last_success].get("line") if last_success >= 0 else None
+    evidence["success_text"] = CHECK_SUCCEEDED_TEXT
+    if lines and last_error > last_success:
         return failed(
             None,
-            "omsconfig reports 'The specified class does not exist' in %s (%d time(s)); the "
-            "OMS Agent for Linux needs to be updated (reinstalled). Last: %s"
-            % (path, len(lines), lines[-1]),
+            "omsconfig reports 'The specified class does not exist' in %s (%d time(s)), and no successful "
+            "DSC consistency check followed; the OMS Agent for Linux needs to be updated (reinstalled). "
+            "Last: %s" % (path, len(lines), lines[-1]),
             arguments=[path, lines[-1]], evidence=evidence)
+    if lines:
+        return passed("%s had 'The specified class does not exist' (%d time(s)), but a DSC consistency check "
+                      "succeeded after it: %s" % (path, len(lines), evidence["last_success"]),
+                      reason="Resolved", arguments=[path, evidence["last_success"]], evidence=evidence)
     return passed("No 'The specified class does not exist' error in the last %s bytes of %s."
                   % (log.get("tail_bytes"), path),
                   arguments=[path], evidence=evidence)
@@ -553,7 +570,7 @@ RULES = [
          "The hybrid worker manager and at least one system or user worker run for this "
          "agent's workspace, and none for another workspace.",
          check_hybrid_worker_status, OFFICIAL + "Linux.HybridWorkerStatusCheck",
-         remediation("restart_agent", RESTART_CMD)),
+         remediation(RESTART_MANAGER, "Force a DSC consistency check: %s." % DSC_CHECK_CMD)),
     _svc("Linux.OMSConfigClassCheck", "omsconfig class error",
          "omsconfig.log has no 'The specified class does not exist' error.",
          check_omsconfig_class, SEED + "#class-does-not-exist",

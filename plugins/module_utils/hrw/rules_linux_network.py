@@ -141,7 +141,7 @@ def check_proxy(facts, context):
             "%s (owner %s, group %s, mode %s) is not readable by the omsagent user, so the agent "
             "ignores its proxy." % (proxy.get("path"), info.get("owner"), info.get("group"), info.get("mode")),
             arguments=[proxy.get("path")], evidence=evidence,
-            remediation=remediation(None, "sudo chown omsagent:omiusers %s && sudo chmod 640 %s"
+            remediation=remediation("fix_proxy_conf", "sudo chown omsagent:omiusers %s && sudo chmod 640 %s"
                                     % (proxy.get("path"), proxy.get("path"))))
     if proxy.get("scheme") == "https":
         return information("HttpsProxyNotProbed",

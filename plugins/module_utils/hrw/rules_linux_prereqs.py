@@ -241,7 +241,10 @@ def check_sudoers(facts, context):
         return failed("NotIncluded",
                       "%s exists but /etc/sudoers has no '#includedir /etc/sudoers.d' line, so sudo "
                       "never reads it." % SUDOERS_DROPIN,
-                      arguments=[SUDOERS_DROPIN], evidence=evidence)
+                      arguments=[SUDOERS_DROPIN], evidence=evidence,
+                      # repair_prerequisites writes the drop-in only; /etc/sudoers is the admin's
+                      remediation=remediation(None, "Add '#includedir /etc/sudoers.d' to /etc/sudoers with "
+                                              "visudo, or copy the omsagent block into /etc/sudoers."))
     unsafe = _unsafe(dropin) if sudo.get("includedir") else None
     if unsafe:
         return failed("FileMode",
@@ -315,7 +318,9 @@ def check_gpg(facts, context):
                           "cannot read its keyring %s (%s:%s, mode %s), so every signed runbook "
                           "fails validation." % (keyring.get("worker"), path, info.get("owner"),
                                                  info.get("group"), info.get("mode")),
-                          arguments=[path, info.get("mode")], evidence=evidence)
+                          arguments=[path, info.get("mode")], evidence=evidence,
+                          remediation=remediation(REPAIR, "chgrp omiusers %s; chmod g+r %s (as omsutil "
+                                                  "--initialize does)." % (path, path)))
         if keyring.get("nxautomation_can_read") is None:
             return skipped("FactsMissing",
                            "Not checked: whether nxautomation can read %s is unknown." % path,

@@ -33,6 +33,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.rules_linux i
     PLATFORM,
     SEED,
     RESTART_CMD,
+    RESTART_MANAGER,
     WORKER_USER,
     _agent_processes,
     _depends_on_install,
@@ -375,7 +376,12 @@ def check_user_worker_process(facts, context):
     ws = (_workspace(facts) or "").lower()
     users = [p for p in procs if p.get("role") == "user_worker"]
     evidence = {"conf_path": path, "agent_workspace_id": ws or None, "processes": _proc_list(users)}
-    restart = remediation("restart_agent", "%s: the worker manager starts the user worker for %s." % (RESTART_CMD, path))
+    restart = remediation(RESTART_MANAGER, "Force a DSC consistency check (%s): the worker manager it starts "
+                          "starts the user worker for %s." % (DSC_CHECK_CMD, path))
+    if not users and not _worker(facts).get("version"):
+        # no worker package: nothing could start the worker (Linux.HybridWorkerPackgeCheck says how to install it)
+        restart = remediation(None, "Install the worker package first (Linux.HybridWorkerPackgeCheck), then %s."
+                              % DSC_CHECK_CMD)
     if not users:
         return failed("NotRunning", "A user (DIY) worker is registered (%s) but no user worker process "
                       "(hybridworker.py %s) runs: jobs sent to its group stay queued." % (path, path),
@@ -392,8 +398,8 @@ def check_user_worker_process(facts, context):
         wrong = sorted(set(str(p.get("user")) for p in mine))
         return failed("WrongUser", "The user worker runs as %s instead of %s." % (", ".join(wrong), WORKER_USER),
                       arguments=wrong, evidence=evidence,
-                      remediation=remediation("restart_agent", "Stop the user worker started by hand (sudo pkill -f "
-                                              "hybridworker.py), then %s." % RESTART_CMD))
+                      remediation=remediation(RESTART_MANAGER, "Stop the user worker started by hand (sudo pkill "
+                                              "-f hybridworker.py), then %s." % DSC_CHECK_CMD))
     return passed("The user worker runs as %s for workspace %s (pid %s)." % (WORKER_USER, ws, right[0].get("pid")),
                   arguments=[right[0].get("pid")], evidence=evidence)
 
@@ -524,7 +530,7 @@ RULES = [
     _svc("Linux.UserWorkerProcessCheck", "User worker running",
          "A registered user (DIY) worker's process runs as nxautomation for this agent's workspace.",
          check_user_worker_process, SEED + "#oms-agent-not-running",
-         remediation("restart_agent", RESTART_CMD),
+         remediation(RESTART_MANAGER, DSC_CHECK_CMD),
          ("Passed", "Failed.NotRunning", "Failed.OtherWorkspace", "Failed.WrongUser",
           "Skipped.NotRegistered") + _COMMON),
     _svc("Linux.UserWorkerCertificateCheck", "User worker certificate",

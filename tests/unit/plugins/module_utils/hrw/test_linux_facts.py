@@ -533,6 +533,21 @@ def test_omsconfig_matches(host):
     ]
 
 
+SUCCESS = ("2026/11/25 20:%02d:00: INFO: Scripts/PerformRequiredConfigurationChecks.py: Operation "
+           "PerformRequiredConfigurationChecks completed successfully. Operation was successful.")
+
+
+def test_omsconfig_keeps_only_the_newest_successful_check_in_log_order(host):
+    host.write("/var/opt/microsoft/omsconfig/omsconfig.log", "\n".join(
+        [SUCCESS % 1, LINE % (0, 2, 2), SUCCESS % 3, SUCCESS % 4, LINE % (0, 5, 5)]) + "\n")
+    matches = collect_logs(host.root, [])["omsconfig"]["matches"]
+    assert matches == [
+        {"pattern": "class_does_not_exist", "line": LINE % (0, 2, 2)},
+        {"pattern": "consistency_check_succeeded", "line": SUCCESS % 4},
+        {"pattern": "class_does_not_exist", "line": LINE % (0, 5, 5)},
+    ]
+
+
 def test_omsconfig_match_cap_keeps_newest_in_order(host):
     lines = [LINE % (n // 60, n % 60, n) for n in range(1, 51)]
     host.write("/var/opt/microsoft/omsconfig/omsconfig.log", "\n".join(lines) + "\n")

@@ -169,6 +169,21 @@ def m_class_error(d):
     return d
 
 
+def m_class_error_then_success(d):
+    d["logs"]["omsconfig"]["matches"] = [
+        {"pattern": "class_does_not_exist",
+         "line": "2026/11/25 19:58:01: ERROR: ... (0): The specified class does not exist."},
+        {"pattern": "consistency_check_succeeded",
+         "line": "2026/11/25 20:10:00: INFO: Operation PerformRequiredConfigurationChecks completed successfully."},
+    ]
+    return d
+
+
+def m_success_then_class_error(d):
+    d["logs"]["omsconfig"]["matches"] = list(reversed(m_class_error_then_success(d)["logs"]["omsconfig"]["matches"]))
+    return d
+
+
 def m_other_log_match(d):
     d["logs"]["omsconfig"]["matches"] = [{"pattern": "something_else", "line": "x"}]
     return d
@@ -254,6 +269,10 @@ SERVICE_SCENARIOS = [
      "Linux.OMSConfigClassCheck.Passed"),
     ("class-error", "Linux.OMSConfigClassCheck", m_class_error,
      "Linux.OMSConfigClassCheck.Failed"),
+    ("class-error-resolved", "Linux.OMSConfigClassCheck", m_class_error_then_success,
+     "Linux.OMSConfigClassCheck.Passed.Resolved"),
+    ("class-error-after-success", "Linux.OMSConfigClassCheck", m_success_then_class_error,
+     "Linux.OMSConfigClassCheck.Failed"),
     ("class-no-log", "Linux.OMSConfigClassCheck", m_log_missing,
      "Linux.OMSConfigClassCheck.Information.NoLog"),
     ("class-unreadable", "Linux.OMSConfigClassCheck", m_log_unreadable,
@@ -326,6 +345,8 @@ def test_hybrid_worker_other_workspace_evidence():
     assert [p["pid"] for p in others] == [2001]
     assert f["CheckResultMessageArguments"] == [OTHER_WS]
     assert OTHER_WS in f["CheckResultMessage"] and WS in f["CheckResultMessage"]
+    assert f["remediation"]["action"] == "restart_worker_manager"
+    assert "omsadmin.sh -x" in f["remediation"]["manual"]
 
 
 def test_hybrid_worker_unattributed_process_is_reported():
@@ -334,9 +355,10 @@ def test_hybrid_worker_unattributed_process_is_reported():
     assert [p["pid"] for p in f["evidence"]["other_workspace_processes"]] == [2002]
 
 
-def test_hybrid_worker_no_worker_restarts_agent():
+def test_hybrid_worker_no_worker_restarts_the_worker_manager():
     f = run("Linux.HybridWorkerStatusCheck", m_drop_roles("system_worker", "user_worker")(facts()))
-    assert f["remediation"]["action"] == "restart_agent"
+    assert f["remediation"]["action"] == "restart_worker_manager"
+    assert "PerformRequiredConfigurationChecks.py" in f["remediation"]["manual"]
     assert "service_control restart" in f["remediation"]["manual"]
     assert "1204" in f["CheckResultMessage"]
 
@@ -360,6 +382,18 @@ def test_class_error_line_in_evidence_and_reinstall():
     assert f["remediation"]["action"] == "reinstall_agent"
     assert "onboard_agent.sh" in f["remediation"]["manual"]
     assert f["scenario"] == "hybrid-runbook-worker-troubleshoot.md#class-does-not-exist"
+    assert f["evidence"]["last_success"] is None
+
+
+def test_class_error_followed_by_a_successful_check_is_resolved():
+    f = run("Linux.OMSConfigClassCheck", m_class_error_then_success(facts()))
+    assert f["CheckResult"] == "Passed"
+    assert f["evidence"]["last_success"].endswith("completed successfully.")
+    assert f["evidence"]["success_text"] == "Operation PerformRequiredConfigurationChecks completed successfully"
+    assert f["remediation"]["action"] is None
+    # a new error after the success fails again, and names the reinstall
+    f = run("Linux.OMSConfigClassCheck", m_success_then_class_error(facts()))
+    assert f["CheckResult"] == "Failed" and f["remediation"]["action"] == "reinstall_agent"
 
 
 # --------------------------------------------------------------------------- connectivity
@@ -672,4 +706,4 @@ def test_worker_as_root_is_not_a_false_pass():
     assert f["CheckResultMessageArguments"] == [WS, "root"]
     assert sorted(p["role"] for p in f["evidence"]["wrong_user_processes"]) == [
         "manager", "system_worker", "user_worker"]
-    assert f["remediation"]["action"] == "restart_agent"
+    assert f["remediation"]["action"] == "restart_worker_manager"

@@ -156,6 +156,7 @@ def test_proxy_conf_unreadable_by_omsagent():
     finding = run("Linux.ProxyCheck", with_proxy(_probe(), readable=False))
     assert mid(finding) == "Linux.ProxyCheck.Failed.NotReadable"
     assert "chmod 640" in finding["remediation"]["manual"]
+    assert finding["remediation"]["action"] == "fix_proxy_conf"
 
 
 def test_invalid_proxy_conf():

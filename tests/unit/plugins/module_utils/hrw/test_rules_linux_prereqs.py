@@ -212,7 +212,7 @@ CASES = [
     ("Linux.SudoersCheck", block_only, "Passed", None),
     ("Linux.SudoersCheck", no_sudo_config, "Failed.NotConfigured", "repair_prerequisites"),
     ("Linux.SudoersCheck", both(sudo(includedir=False, nxautomation_nopasswd_all=False)),
-     "Failed.NotIncluded", "repair_prerequisites"),
+     "Failed.NotIncluded", None),
     ("Linux.SudoersCheck", dropin(mode="0666"), "Failed.FileMode", "repair_prerequisites"),
     ("Linux.SudoersCheck", dropin(uid=1000, owner="someone"), "Failed.FileMode", "repair_prerequisites"),
     ("Linux.SudoersCheck", sudo(nxautomation_nopasswd_all=False), "Failed.NoNopasswd", "repair_prerequisites"),
@@ -231,7 +231,7 @@ CASES = [
     ("Linux.GpgCheck", no_keyrings, "Information.NoWorkerConf", None),
     ("Linux.GpgCheck", no_gpg, "Failed.NoGpg", None),
     ("Linux.GpgCheck", keyring_missing, "Failed.KeyringMissing", None),
-    ("Linux.GpgCheck", validation_on_unreadable, "Failed.KeyringUnreadable", None),
+    ("Linux.GpgCheck", validation_on_unreadable, "Failed.KeyringUnreadable", "repair_prerequisites"),
     ("Linux.GpgCheck", keyrings(nxautomation_can_read=None), "Skipped.FactsMissing", None),
     ("Linux.GpgCheck", drop("gpg"), "Skipped.FactsMissing", None),
     # NxautomationHomeCheck

@@ -363,3 +363,22 @@ def test_garbage_never_passes(doc):
     for f in catalog.evaluate(doc, rules_linux_worker.RULES, NOW):
         assert f["CheckResult"] == "Skipped", f["CheckResultMessageId"]
         assert not f["CheckResultMessageId"].endswith("RuleError"), f["evidence"]
+
+
+def test_user_worker_not_running_restarts_the_worker_manager():
+    f = run("Linux.UserWorkerProcessCheck", m_drop_user_worker_proc(facts()))
+    assert f["CheckResultMessageId"] == "Linux.UserWorkerProcessCheck.Failed.NotRunning"
+    assert f["remediation"]["action"] == "restart_worker_manager"
+    assert "PerformRequiredConfigurationChecks.py" in f["remediation"]["manual"]
+    f = run("Linux.UserWorkerProcessCheck", m_user_procs(user="root")(facts()))
+    assert f["remediation"]["action"] == "restart_worker_manager"
+
+
+def test_user_worker_not_running_without_the_package_names_no_action():
+    # nothing could start the worker: restarting the manager is not the fix
+    doc = m_drop_user_worker_proc(facts())
+    doc["worker"]["version"] = None
+    f = run("Linux.UserWorkerProcessCheck", doc)
+    assert f["CheckResultMessageId"] == "Linux.UserWorkerProcessCheck.Failed.NotRunning"
+    assert f["remediation"]["action"] is None
+    assert "Linux.HybridWorkerPackgeCheck" in f["remediation"]["manual"]
