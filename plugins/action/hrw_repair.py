@@ -132,7 +132,7 @@ class ActionModule(ActionBase):
             reboot_required=any(s["reboot_required"] for s in steps),
             summary=summarize(steps, comparison if verified else {"remaining": comparison["remaining"]}),
             msg=result_message(steps, comparison, verified, check_mode),
-            digest=digest(steps),
+            digest=digest(steps, manual_steps(findings_after if findings_after is not None else findings_before)),
         )
         if self._task.diff:
             result["diff"] = diffs(steps)

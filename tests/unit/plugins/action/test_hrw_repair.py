@@ -151,6 +151,7 @@ def test_repair_runs_the_plan_in_one_executor_call_and_verifies(diagnoses):
     assert result["manual"] == [{"RuleId": "Linux.ClockSkewCheck", "CheckResult": "Failed", "manual": "sync the clock"}]
     assert result["summary"]["applied"] == 2 and result["summary"]["cleared"] == 2 and result["summary"]["remaining"] == 1
     assert "  backup of /etc/sudoers.d/omsagent: /b/omsagent.1" in result["digest"]
+    assert result["digest"][-1] == "manual Linux.ClockSkewCheck: sync the clock"
     assert result["msg"] == ("applied repair_prerequisites, restart_agent; cleared Linux.OMSAgentStatusCheck, "
                              "Linux.SudoersCheck; remaining Linux.ClockSkewCheck")
 
