@@ -16,6 +16,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._diagnose import is_windows_connection, module_error_text
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._registration import (
     checked_options,
+    digest,
     module_call,
     registration_argument_spec,
     scrub,
@@ -47,5 +48,7 @@ class ActionModule(ActionBase):
         if outcome.get("failed") and not outcome.get("unreachable"):
             outcome["msg"] = "%s: %s" % (_ACTION_NAME, module_error_text(outcome))
         outcome.pop("invocation", None)  # the key is masked there, but nothing of it needs to go back
+        if not outcome.get("unreachable"):
+            outcome["digest"] = digest(outcome)
         result.update(outcome)
         return result

@@ -197,6 +197,12 @@ backups:
     sha256:
       description: SHA-256 of the copy (files).
       type: str
+digest:
+  description: One readable line per action (action, status, message) and per backup, for the role's output.
+  returned: success
+  type: list
+  elements: str
+  sample: ["deregister: applied - removed the worker from the account", "register: applied - registered in hrw-group-1"]
 msg:
   description: What happened, in one line. On failure the reason, for example the registration endpoint's 403 with
     its likely causes (a wrong key, or a workspace not linked to the account).

@@ -112,3 +112,18 @@ def scrub(value, secrets):
             return [walk(v) for v in item]
         return item
     return walk(value)
+
+
+def digest(outcome):
+    """One readable line per action (``register: applied - <msg>``) and per backup."""
+    lines = []
+    for item in outcome.get("actions") or []:
+        if isinstance(item, dict):
+            line = "%s: %s" % (item.get("action"), item.get("status"))
+            if item.get("msg"):
+                line += " - " + " ".join(str(item["msg"]).split())
+            lines.append(line)
+    for backup in outcome.get("backups") or []:
+        if isinstance(backup, dict):
+            lines.append("  backup of %s: %s" % (backup.get("path"), backup.get("backup")))
+    return lines

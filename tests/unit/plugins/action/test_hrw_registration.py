@@ -98,3 +98,14 @@ def test_the_key_is_scrubbed_from_everything_the_host_returns():
 
 def test_scrub_leaves_other_values_alone():
     assert scrub({"a": 1, "b": None, "c": ["x"], "d": True}, [KEY, None, ""]) == {"a": 1, "b": None, "c": ["x"], "d": True}
+
+
+def test_the_digest_has_one_line_per_action_and_backup():
+    answer = {"changed": True, "msg": "re-registered",
+              "actions": [{"action": "deregister", "status": "applied", "msg": "removed"},
+                          {"action": "register", "status": "applied", "msg": "registered in\n hrw-group-1"}],
+              "backups": [{"action": "deregister", "path": "/home/nxautomation/state/worker.conf", "backup": "/b/worker.conf.1"}]}
+    plugin, dummy = plugin_for(dict(GOOD, state="reregistered"), answer=answer)
+    result = plugin.run(task_vars={})
+    assert result["digest"] == ["deregister: applied - removed", "register: applied - registered in hrw-group-1",
+                                "  backup of /home/nxautomation/state/worker.conf: /b/worker.conf.1"]
