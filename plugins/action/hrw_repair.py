@@ -81,8 +81,12 @@ class ActionModule(ActionBase):
 
         steps = plan(findings_before, platform, actions=args["actions"], allow_destructive=args["allow_destructive"],
                      options=options, facts=facts, expand=windows_repair.primitives_for)
+        if windows:
+            # One HealthService start at the end however many planned steps restart it.
+            merged = iter(windows_repair.merge_service_ops([s for s in steps if s["status"] == PLANNED]))
+            steps = [next(merged) if s["status"] == PLANNED else s for s in steps]
         to_run = [s for s in steps if s["status"] == PLANNED]
-        executed = []
+        executed, executor_error = [], None
         if to_run:
             module_name, module_args = executor_call(windows, to_run, backup_dir)
             outcome = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
@@ -90,6 +94,7 @@ class ActionModule(ActionBase):
                 result.update(outcome)
                 return result
             executed = outcome.get("steps") or []
+            executor_error = module_error_text(outcome) if outcome.get("failed") else None
             if outcome.get("failed") and not executed:
                 result.update(failed=True, changed=False, steps=steps,
                               msg="%s: the executor %s failed before any step ran: %s"
@@ -127,18 +132,20 @@ class ActionModule(ActionBase):
             reboot_required=any(s["reboot_required"] for s in steps),
             summary=summarize(steps, comparison if verified else {"remaining": comparison["remaining"]}),
             msg=result_message(steps, comparison, verified, check_mode),
-            digest=digest(steps),
+            digest=digest(steps, manual_steps(findings_after if findings_after is not None else findings_before)),
         )
         if self._task.diff:
             result["diff"] = diffs(steps)
 
         failed_steps = [s["action"] for s in steps if s["status"] == FAILED]
         left = unresolved(steps, comparison) if verified else []
-        if failed_steps or left or result["regressed"]:
+        if failed_steps or executor_error or left or result["regressed"]:
             result["failed"] = True
             reasons = []
             if failed_steps:
                 reasons.append("step(s) failed: %s" % ", ".join(failed_steps))
+            elif executor_error:
+                reasons.append("the executor failed: %s" % executor_error)
             if left:
                 reasons.append("verify: still not fixed after the step that should fix it: %s"
                                % ", ".join("%s (%s)" % (rule, action) for action, rule in left))

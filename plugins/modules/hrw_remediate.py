@@ -66,6 +66,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Linux targets with the Log Analytics (OMS) agent; Windows hosts have their own executor.
 notes:
   - Run it as root (C(become=true)). Targets need Python 3.8 or later; only the standard library is used.
   - To restore a backup, copy it back over the path the result names (C(cp -p <backup> <path>)), then
@@ -183,13 +184,27 @@ steps:
       sample: false
 """
 
+import shutil
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_repair import (
     DEFAULT_BACKUP_DIR,
+    Host,
     run_steps,
     validate_steps,
 )
+
+
+def _download(url, path):
+    """Fetch the installer URL the user named (and nothing else) to ``path``."""
+    with open(path, "wb") as handle:
+        response = open_url(url, timeout=300)
+        try:
+            shutil.copyfileobj(response, handle)
+        finally:
+            response.close()
 
 
 def _run_module(host=None):
@@ -207,7 +222,8 @@ def _run_module(host=None):
     if not backup_dir.startswith("/"):
         module.fail_json(msg="backup_dir must be an absolute path on the host, got %r" % backup_dir,
                          changed=False, backups=[], steps=[])
-    result = run_steps(module.params["steps"], host=host, check_mode=module.check_mode, backup_dir=backup_dir)
+    result = run_steps(module.params["steps"], host=host or Host(download=_download), check_mode=module.check_mode,
+                       backup_dir=backup_dir)
     diffs = [s["diff"] for s in result["steps"] if s["diff"]]
     if module._diff and diffs:
         result["diff"] = diffs

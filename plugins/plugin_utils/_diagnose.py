@@ -19,6 +19,7 @@ import re
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import regions
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.registration_input import check_group_name
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.windows_endpoints import derive_windows_endpoints
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.catalog import (
     CHECK_RESULTS,
@@ -68,13 +69,8 @@ def expectation_options_spec():
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-# Hybrid worker group names: 1-128 characters, none of < > * % & : \ ? . + / (nor #, which
-# breaks Resource Manager URLs), no control characters, not ending with a space. Source:
-# Microsoft Learn "Naming rules and restrictions for Azure resources", Microsoft.Automation
-# (the rule of the account's named assets: certificates, credentials, variables...), which
-# azurecaf also applies to azurerm_automation_hybrid_runbook_worker_group.
-HYBRID_WORKER_GROUP_MAX = 128
-_GROUP_FORBIDDEN = '<>*%&:\\?.+/#'
+# Hybrid worker group names: Microsoft Learn "Naming rules and restrictions for Azure resources",
+# Microsoft.Automation (registration_input.check_group_name holds the rule).
 _THUMBPRINT = re.compile(r"^[0-9A-F]{40}$")
 # Copied from the Windows certificate dialog, a thumbprint often starts with an invisible
 # LEFT-TO-RIGHT MARK and has spaces between the bytes.
@@ -84,20 +80,10 @@ _THUMBPRINT_NOISE = re.compile("[\\s:\u200e\u200f\ufeff]")
 def check_hybrid_worker_group(value):
     """The group name, stripped of surrounding spaces; raises AnsibleActionFail naming the
     field and the form when it is not a valid hybrid worker group name."""
-    name = value.strip()
-    bad = sorted(set(c for c in name if c in _GROUP_FORBIDDEN or ord(c) < 32 or ord(c) == 127))
-    if not name:
-        why = "it is empty"
-    elif len(name) > HYBRID_WORKER_GROUP_MAX:
-        why = "it is %d characters long" % len(name)
-    elif bad:
-        why = "it contains %s" % ", ".join(repr(c) for c in bad)
-    else:
-        return name
-    raise AnsibleActionFail(
-        "hybrid_worker_group must be a hybrid worker group name: 1 to %d characters, none of "
-        "< > * %% & : \\ ? . + / # and no control characters (for example hrw-group-1), got %r: %s"
-        % (HYBRID_WORKER_GROUP_MAX, value, why))
+    try:
+        return check_group_name(value, field="hybrid_worker_group")
+    except ValueError as exc:
+        raise AnsibleActionFail(str(exc)) from None
 
 
 def check_thumbprint(value):

@@ -158,8 +158,9 @@ def diffs(steps):
     return [s["diff"] for s in steps if isinstance(s.get("diff"), dict)]
 
 
-def digest(steps):
-    """One readable line per step and per backup: ``restart_agent: applied - <msg>``."""
+def digest(steps, manual=None):
+    """One readable line per step and per backup (``restart_agent: applied - <msg>``), then one per
+    finding that only a person can fix (``manual Linux.ClockSkewCheck: <what to do>``)."""
     lines = []
     for step in steps:
         line = "%s: %s" % (step["action"], step["status"])
@@ -167,4 +168,6 @@ def digest(steps):
             line += " - " + " ".join(str(step["msg"]).split())
         lines.append(line)
         lines.extend("  backup of %s: %s" % (b.get("path"), b.get("backup")) for b in step.get("backups") or [])
+    for item in manual or []:
+        lines.append("manual %s: %s" % (item.get("RuleId"), " ".join(str(item.get("manual") or "see the finding").split())))
     return lines

@@ -32,10 +32,8 @@ import time
 
 try:  # Python 3 (the target needs 3.8); the import guard keeps sanity's compile tests quiet
     import configparser
-    from urllib.request import urlopen
 except ImportError:  # pragma: no cover
     configparser = None
-    urlopen = None
 
 DEFAULT_BACKUP_DIR = "/var/opt/microsoft/hrw-doctor/backup"
 
@@ -111,6 +109,10 @@ def utc_stamp(now=None):
     return now.strftime("%Y%m%dT%H%M%SZ")
 
 
+def _no_download(url, path):
+    raise RepairError("cannot download %s: no downloader on this host" % url)
+
+
 def _parse_colon_file(path, fields):
     out = {}
     try:
@@ -126,10 +128,13 @@ def _parse_colon_file(path, fields):
 
 class Host(object):
     """The host the actions act on: ``root`` prefixes every path (``/`` on a real host),
-    ``run(argv, data=None)`` runs a command (``(rc, out, err)``), ``now()`` gives UTC time."""
+    ``run(argv, data=None)`` runs a command (``(rc, out, err)``), ``now()`` gives UTC time,
+    ``download(url, real_path)`` fetches the one URL a user named (the module passes Ansible's
+    open_url; without one a URL installer fails)."""
 
-    def __init__(self, root="/", run=None, now=None, sleep=None):
+    def __init__(self, root="/", run=None, now=None, sleep=None, download=None):
         self.root = root or "/"
+        self.download = download or _no_download
         self.run = run or default_runner
         self.now = now or (lambda: datetime.datetime.now(datetime.timezone.utc))
         self.sleep = sleep or time.sleep
@@ -402,8 +407,9 @@ def _fetch(ctx, url):
     if not os.path.isdir(real_dir):
         os.makedirs(real_dir, 0o700)
     try:
-        with urlopen(url, timeout=300) as response, open(host.path(target), "wb") as handle:
-            shutil.copyfileobj(response, handle)
+        host.download(url, host.path(target))
+    except RepairError:
+        raise
     except Exception as exc:  # any download error ends the step, named
         raise RepairError("cannot download %s: %s" % (url, exc))
     return target

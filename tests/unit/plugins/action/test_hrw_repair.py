@@ -151,6 +151,7 @@ def test_repair_runs_the_plan_in_one_executor_call_and_verifies(diagnoses):
     assert result["manual"] == [{"RuleId": "Linux.ClockSkewCheck", "CheckResult": "Failed", "manual": "sync the clock"}]
     assert result["summary"]["applied"] == 2 and result["summary"]["cleared"] == 2 and result["summary"]["remaining"] == 1
     assert "  backup of /etc/sudoers.d/omsagent: /b/omsagent.1" in result["digest"]
+    assert result["digest"][-1] == "manual Linux.ClockSkewCheck: sync the clock"
     assert result["msg"] == ("applied repair_prerequisites, restart_agent; cleared Linux.OMSAgentStatusCheck, "
                              "Linux.SudoersCheck; remaining Linux.ClockSkewCheck")
 
@@ -224,3 +225,11 @@ def test_skipped_steps_are_reported_with_their_reason(diagnoses):
     assert "needs the option installer" in reasons["reinstall_agent"]
     assert "azure_hrw.doctor.hrw_registration" in reasons["reregister"]
     assert result["summary"]["skipped"] == 2 and result["changed"] is False
+
+
+def test_an_executor_failure_that_no_step_explains_still_fails_the_host(diagnoses):
+    diagnoses["before"] = [finding("Linux.OMSAgentStatusCheck", action="restart_agent")]
+    diagnoses["after"] = [finding("Linux.OMSAgentStatusCheck", "Passed")]
+    result, dummy = repair({}, host([applied("restart_agent")], executor_failed="could not write the backup index"))
+    assert result["failed"] is True
+    assert "the executor failed: could not write the backup index" in result["msg"]

@@ -19,6 +19,8 @@ def calls(monkeypatch):
 
     def run_steps(steps, host=None, check_mode=False, backup_dir=None):
         seen.append({"steps": steps, "check_mode": check_mode, "backup_dir": backup_dir})
+        # the real host, with Ansible's open_url as the only way to download (a user-named installer)
+        assert isinstance(host, linux_repair.Host) and host.root == "/" and host.download is hrw_remediate._download
         status = "would_apply" if check_mode else "applied"
         if any(s["action"] == "reinstall_agent" for s in steps):
             status = "failed"

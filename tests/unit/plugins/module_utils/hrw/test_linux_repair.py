@@ -410,24 +410,15 @@ def test_reinstall_from_a_path(host):
     assert host.commands == [["sh", host.path("/tmp/omsagent.sh"), "--upgrade"]]
 
 
-def test_reinstall_from_a_url_downloads_only_that_and_not_in_check_mode(host, monkeypatch):
+def test_reinstall_from_a_url_downloads_only_that_and_not_in_check_mode(host):
     fetched = []
 
-    class Response(object):
-        def __init__(self, url):
-            fetched.append(url)
-            self.data = [b"#!/bin/sh\necho upgraded\n"]
+    def download(url, path):
+        fetched.append(url)
+        with open(path, "w") as handle:
+            handle.write("#!/bin/sh\necho upgraded\n")
 
-        def read(self, size=-1):
-            return self.data.pop() if self.data else b""
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(lr, "urlopen", lambda url, timeout: Response(url))
+    host.download = download
     url = "https://example.invalid/omsagent-1.14.23-0.universal.x64.sh"
     step = {"action": "reinstall_agent", "params": {"installer": url}}
     assert run(host, step, check_mode=True)["steps"][0]["status"] == "would_apply" and fetched == []
@@ -437,6 +428,11 @@ def test_reinstall_from_a_url_downloads_only_that_and_not_in_check_mode(host, mo
     assert host.commands == [["sh", host.path(target), "--upgrade"]]
     with open(host.path(target)) as handle:
         assert handle.read() == "#!/bin/sh\necho upgraded\n"
+
+
+def test_reinstall_from_a_url_without_a_downloader_fails(host):
+    step = run(host, {"action": "reinstall_agent", "params": {"installer": "https://example.invalid/a.sh"}})["steps"][0]
+    assert step["status"] == "failed" and "no downloader" in step["msg"] and host.commands == []
 
 
 # --------------------------------------------------------------------------- steps
