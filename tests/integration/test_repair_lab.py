@@ -357,13 +357,32 @@ def test_every_backup_is_the_file_before_the_repair(repair_lab, repair_run, seco
     assert seen, "no repair made a backup: repair_prerequisites on requiretty rewrites /etc/sudoers.d/omsagent"
 
 
-def test_restoring_the_sudoers_backup_gives_the_file_back(repair_lab, repair_run, second_run, pristine):
-    host, path = "requiretty", "/etc/sudoers.d/omsagent"
-    [backup] = [b for b in repair_run["results"][host]["backups"] if b["path"] == path]
-    repaired = snapshot(repair_lab, host)["files"][path]
-    assert repaired[4] != pristine[host]["files"][path][4]  # the repair did rewrite it
-    # docs/repair-backups.md: copy the backup over the file (keeps the file's owner and mode)
-    in_host(repair_lab, host, ["cp", backup["backup"], path])
+def _restore_commands(step, backup):
+    """The restore of docs/repair-backups.md for this backup, as argv lists."""
+    if backup["path"] == "/etc/sudoers.d/omsagent":
+        return [["install", "-o", "root", "-g", "root", "-m", "0440", backup["backup"], backup["path"]], ["visudo", "-c"]]
+    if backup["path"] == "/etc/opt/microsoft/omsagent/proxy.conf":
+        # owner, group and mode from the step's diff (before): "root:root 0600"
+        owner, mode = step["diff"]["before"].split()
+        user, group = owner.split(":")
+        return [["install", "-o", user, "-g", group, "-m", mode, backup["backup"], backup["path"]]]
+    raise AssertionError("docs/repair-backups.md has no restore for %s" % backup)
+
+
+@pytest.mark.parametrize("host, path", [
+    ("requiretty", "/etc/sudoers.d/omsagent"),  # repair_prerequisites rewrote it
+    ("proxy_conf_mode", "/etc/opt/microsoft/omsagent/proxy.conf"),  # fix_proxy_conf changed owner and mode
+])
+def test_restoring_a_backup_gives_the_file_back(repair_lab, repair_run, second_run, pristine, host, path):
+    """The documented check (sha256sum = the reported sha256) and restore give back the file
+    of before the repair: content, owner, group and mode."""
+    [step] = [s for s in repair_run["results"][host]["steps"] if any(b["path"] == path for b in s.get("backups", []))]
+    [backup] = [b for b in step["backups"] if b["path"] == path]
+    assert second_run["after"][host]["files"][path] != pristine[host]["files"][path]  # the repair did change it
+    checked = in_host(repair_lab, host, ["sha256sum", backup["backup"]]).stdout.split()[0]
+    assert checked == backup["sha256"]
+    for argv in _restore_commands(step, backup):
+        in_host(repair_lab, host, argv)
     assert snapshot(repair_lab, host)["files"][path] == pristine[host]["files"][path]
 
 
