@@ -7,9 +7,9 @@ asks for the one before it, so any test runs them in order):
 1. ``pristine``: every host's files and processes (tests/integration/lab_snapshot.py).
 2. ``check_run``: ``--check --diff``; every host is still exactly ``pristine``; the steps say
    what would apply.
-3. ``refusals``: bad requests (an unknown action, actions of the other platform, destructive
-   ones without the switch, one that another module does, one without its option) fail before
-   anything runs; the hosts are still exactly ``pristine``.
+3. ``refusals``: bad requests (an unknown action next to a valid one, the destructive actions,
+   which are all Windows ones, with and without the switch, one that another module does, one
+   without its option) fail before anything runs; the hosts are still exactly ``pristine``.
 4. ``repair_run``: ``actions: [auto]`` (with the lab's fake installer on the hosts whose fault
    needs ``reinstall_agent``).
 5. ``second_run``: the same again changes nothing (recap and result). Its diagnosis of every
@@ -100,7 +100,7 @@ class Runner:
         return proc
 
     def repair(self, *args, hosts=None, expect_rc=0):
-        """The repair playbook; returns (proc, recap, {host: hrw_repair_result})."""
+        """The repair playbook: {proc, output, recap: {host: counts}, results: {host: hrw_repair_result}}."""
         self.runs += 1
         save_to = self.tmp / ("repair-%d.json" % self.runs)
         # hrw_target, not --limit: --limit would leave out the localhost play that saves the results
@@ -136,8 +136,8 @@ def _changed_hosts(before, after):
 # ---------------------------------------------------------------------------------- phases
 @pytest.fixture(scope="module")
 def repair_lab(lab_factory):
-    # HRW_LAB_FAULTS limits the hosts as for the session lab (it must keep healthy,
-    # agent_stopped and requiretty, which the tests below name).
+    # HRW_LAB_FAULTS limits the hosts as for the session lab (keep healthy, agent_stopped,
+    # requiretty and proxy_conf_mode, which the tests below name).
     faults = [f for f in os.environ.get("HRW_LAB_FAULTS", "").split(",") if f] or list(FAULTS)
     return lab_factory(faults)
 
