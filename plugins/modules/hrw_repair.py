@@ -277,7 +277,9 @@ summary:
   type: dict
   sample: {planned: 2, applied: 2, unchanged: 0, would_apply: 0, failed: 0, not_run: 0, skipped: 1, cleared: 2, remaining: 1, regressed: 0}
 digest:
-  description: One readable line per step (action, status, message) and per backup, then one per finding only a person can fix (its manual step), for the role's output.
+  description:
+    - One readable line per step (action, status, message) and per backup, then one per finding only a person can
+      fix (its manual step), for the role's output.
   returned: success
   type: list
   elements: str
