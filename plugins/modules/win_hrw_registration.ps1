@@ -5,6 +5,7 @@
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 #AnsibleRequires -PowerShell ansible_collections.azure_hrw.doctor.plugins.module_utils.HrwReader
+#AnsibleRequires -PowerShell ansible_collections.azure_hrw.doctor.plugins.module_utils.HrwBackup
 
 # Registers, deregisters or re-registers an agent-based (V1) Windows Hybrid Runbook Worker with
 # the HybridRegistration cmdlets the AzureAutomation solution pushes to the Microsoft Monitoring
@@ -361,59 +362,15 @@ Function Get-ForbiddenMessage {
 
 # --------------------------------------------------------------------------- backups
 
-Function New-BackupDirectory {
-    <#
-    Creates backup_dir when missing, readable by Administrators and SYSTEM only (the exports hold
-    the worker's registration). An existing folder is left as it is.
-    #>
-    $dir = $module.Params['backup_dir']
-    if ([IO.Directory]::Exists($dir)) {
-        return $dir
-    }
-    $null = New-Item -Path $dir -ItemType Directory -Force
-    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-    $security.SetAccessRuleProtection($true, $false)
-    $flags = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
-    foreach ($sid in @('S-1-5-18', 'S-1-5-32-544')) {
-        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
-        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList @(
-            $identity, [System.Security.AccessControl.FileSystemRights]::FullControl, $flags,
-            [System.Security.AccessControl.PropagationFlags]::None, [System.Security.AccessControl.AccessControlType]::Allow)
-        $security.AddAccessRule($rule)
-    }
-    (New-Object -TypeName System.IO.DirectoryInfo -ArgumentList $dir).SetAccessControl($security)
-    $dir
-}
-
-Function Get-BackupPath {
-    <# backup_dir\HybridRunbookWorker-<UTC stamp>.reg, with -2, -3 ... when the name is taken. #>
-    $dir = $module.Params['backup_dir']
-    $candidate = Join-Path -Path $dir -ChildPath ('HybridRunbookWorker-{0}.reg' -f $RunStamp)
-    $number = 2
-    while ([IO.File]::Exists($candidate)) {
-        $candidate = Join-Path -Path $dir -ChildPath ('HybridRunbookWorker-{0}-{1}.reg' -f $RunStamp, $number)
-        $number++
-    }
-    $candidate
-}
-
 Function Export-RegistrationKey {
     <#
     reg.exe export of the registration key (64-bit view) to a new backup file, recorded in
     `backups` under -Action. Its arguments are the key path and the file: never the account key.
     #>
     param ([Parameter(Mandatory = $true)][string]$Action)
-    $null = New-BackupDirectory
-    $file = Get-BackupPath
-    $reg = Join-Path -Path ([Environment]::SystemDirectory) -ChildPath 'reg.exe'
-    # Windows PowerShell 5.1 turns a native command's redirected stderr into a terminating error
-    # under 'Stop'; the exit code is the verdict here.
-    $ErrorActionPreference = 'Continue'
-    $output = & $reg export ('HKLM\' + $RegistrationSubKey) $file /y /reg:64 2>&1
-    $ErrorActionPreference = 'Stop'
-    if ($LASTEXITCODE -ne 0 -or -not [IO.File]::Exists($file) -or (Get-Item -LiteralPath $file).Length -eq 0) {
-        throw ('reg.exe export HKLM\{0} failed (exit code {1}): {2}' -f $RegistrationSubKey, $LASTEXITCODE, (($output | ForEach-Object -Process { [string]$_ }) -join ' '))
-    }
+    $dir = New-HrwBackupDirectory -Path $module.Params['backup_dir']
+    $file = Get-HrwBackupPath -Directory $dir -Name 'HybridRunbookWorker' -Extension '.reg' -Stamp $RunStamp
+    Export-HrwRegistryKey -RegPath ('HKLM\' + $RegistrationSubKey) -File $file
     # The export is what it is (a restorable copy); if the agent ever stored the key there, say so.
     $exported = [IO.File]::ReadAllText($file)
     if ((Hide-Secret -Text $exported) -ne $exported) {

@@ -4,6 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
+#AnsibleRequires -PowerShell ansible_collections.azure_hrw.doctor.plugins.module_utils.HrwBackup
 
 # The Windows repair executor: runs the primitive lists the Python plan chose
 # (plugins/module_utils/hrw/windows_repair.py) in order. Every primitive reads the current
@@ -245,58 +246,12 @@ Function Get-RegistryKeyListing {
     }
 }
 
-Function New-BackupDirectory {
-    <#
-    Creates backup_dir when missing, readable by Administrators and SYSTEM only: the exports hold
-    the worker's registration and the archives the agent's cache. An existing folder is left as is.
-    #>
-    $dir = $module.Params['backup_dir']
-    if ([IO.Directory]::Exists($dir)) {
-        return $dir
-    }
-    $null = New-Item -Path $dir -ItemType Directory -Force
-    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-    $security.SetAccessRuleProtection($true, $false)
-    $flags = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
-    foreach ($sid in @('S-1-5-18', 'S-1-5-32-544')) {
-        $identity = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $sid
-        $rule = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList @(
-            $identity, [System.Security.AccessControl.FileSystemRights]::FullControl, $flags,
-            [System.Security.AccessControl.PropagationFlags]::None, [System.Security.AccessControl.AccessControlType]::Allow)
-        $security.AddAccessRule($rule)
-    }
-    (New-Object -TypeName System.IO.DirectoryInfo -ArgumentList $dir).SetAccessControl($security)
-    $dir
-}
-
-Function Get-BackupPath {
-    <# backup_dir\<name>-<UTC stamp><extension>, with -2, -3 ... when the name is taken. #>
-    param ([Parameter(Mandatory = $true)][string]$Name, [Parameter(Mandatory = $true)][string]$Extension)
-    $safe = [regex]::Replace($Name, '[^A-Za-z0-9._-]', '_')
-    $dir = $module.Params['backup_dir']
-    $candidate = Join-Path -Path $dir -ChildPath ('{0}-{1}{2}' -f $safe, $RunStamp, $Extension)
-    $number = 2
-    while ([IO.File]::Exists($candidate)) {
-        $candidate = Join-Path -Path $dir -ChildPath ('{0}-{1}-{2}{3}' -f $safe, $RunStamp, $number, $Extension)
-        $number++
-    }
-    $candidate
-}
-
 Function Export-RegistryKey {
     <# reg.exe export of HKLM\<SubKey> (64-bit view) to a new backup file; returns its path. #>
     param ([Parameter(Mandatory = $true)][hashtable]$Key)
-    $null = New-BackupDirectory
-    $file = Get-BackupPath -Name $Key.Leaf -Extension '.reg'
-    $reg = Join-Path -Path ([Environment]::SystemDirectory) -ChildPath 'reg.exe'
-    # Windows PowerShell 5.1 turns a native command's redirected stderr into a terminating error
-    # under 'Stop'; the exit code is the verdict here, and the message names it.
-    $ErrorActionPreference = 'Continue'
-    $output = & $reg export $Key.RegPath $file /y /reg:64 2>&1
-    $ErrorActionPreference = 'Stop'
-    if ($LASTEXITCODE -ne 0 -or -not [IO.File]::Exists($file) -or (Get-Item -LiteralPath $file).Length -eq 0) {
-        throw ('reg.exe export {0} failed (exit code {1}): {2}' -f $Key.RegPath, $LASTEXITCODE, (($output | ForEach-Object -Process { [string]$_ }) -join ' '))
-    }
+    $dir = New-HrwBackupDirectory -Path $module.Params['backup_dir']
+    $file = Get-HrwBackupPath -Directory $dir -Name $Key.Leaf -Extension '.reg' -Stamp $RunStamp
+    Export-HrwRegistryKey -RegPath $Key.RegPath -File $file
     $file
 }
 
@@ -631,8 +586,8 @@ Function Invoke-FolderArchiveRemove {
         $result.msg = ('would archive {0} ({1} files) to {2} and remove it' -f $path, $files.Count, $module.Params['backup_dir'])
         return $result
     }
-    $null = New-BackupDirectory
-    $zip = Get-BackupPath -Name (Split-Path -Path $path -Leaf) -Extension '.zip'
+    $dir = New-HrwBackupDirectory -Path $module.Params['backup_dir']
+    $zip = Get-HrwBackupPath -Directory $dir -Name (Split-Path -Path $path -Leaf) -Extension '.zip' -Stamp $RunStamp
     # ZipFile (.NET 4.5) rather than Compress-Archive: it keeps empty folders and hidden files and
     # handles a multi-gigabyte cache; entries are relative to the folder (Expand-Archive restores it).
     Add-Type -AssemblyName System.IO.Compression.FileSystem
@@ -731,8 +686,8 @@ Function Invoke-AclGrant {
         return $result
     }
     # The DACL as it was, in SDDL, restorable with SetSecurityDescriptorSddlForm (docs/repair-backups.md).
-    $null = New-BackupDirectory
-    $file = Get-BackupPath -Name ((Split-Path -Path $path -Leaf) + '.acl') -Extension '.sddl'
+    $dir = New-HrwBackupDirectory -Path $module.Params['backup_dir']
+    $file = Get-HrwBackupPath -Directory $dir -Name ((Split-Path -Path $path -Leaf) + '.acl') -Extension '.sddl' -Stamp $RunStamp
     [IO.File]::WriteAllText($file, $backupSddl, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
     $result.backup = $file
     Add-Backup -Action $Action -Path $path -Backup $file

@@ -24,6 +24,7 @@ from ansible_collections.azure_hrw.doctor.tests.unit.plugins.modules import test
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 MODULE_PS1 = ROOT / "plugins" / "modules" / "win_hrw_registration.ps1"
+BACKUP_PSM1 = ROOT / "plugins" / "module_utils" / "HrwBackup.psm1"
 RECORDED = ROOT / "tests" / "unit" / "fixtures" / "windows_registration"
 RECORDINGS = sorted(p.name for p in RECORDED.glob("*.json"))
 EXPECTED = {"present_added.json", "present_unchanged.json", "present_already_registered_refused.json",
@@ -116,8 +117,11 @@ def test_every_removal_is_backed_up_first():
         assert "Export-RegistrationKey -Action" in body, name
         assert body.index("Export-RegistrationKey -Action") < body.index(removal), name
     export = _function("Export-RegistrationKey")
-    assert "reg.exe" in export and "/reg:64" in export and "$LASTEXITCODE -ne 0" in export
-    assert export.index("throw") < export.index("$backups.Add(")
+    # the export (HrwBackup.psm1, which throws when reg.exe fails) comes before the record
+    assert export.index("Export-HrwRegistryKey -RegPath") < export.index("$backups.Add(")
+    helper = BACKUP_PSM1.read_text(encoding="utf-8").split("Function Export-HrwRegistryKey {", 1)[1].split("\n}\n", 1)[0]
+    assert "reg.exe" in helper and "/reg:64" in helper and "$LASTEXITCODE -ne 0" in helper
+    assert helper.index("$LASTEXITCODE -ne 0") < helper.index("throw ('reg.exe export")
 
 
 def test_every_change_is_behind_check_mode():
@@ -143,7 +147,7 @@ def _commands(root):
             yield node
 
 
-def test_the_key_is_never_given_to_a_child_process(root):
+def test_the_key_is_never_given_to_a_child_process(root, parser):
     source = _source()
     assert "Start-Process" not in source and "Invoke-Expression" not in source and "[Diagnostics.Process]" not in source
     # read once, into $AccountKey; used only by the scrubber, the cmdlet splat and the empty check
@@ -162,9 +166,15 @@ def test_the_key_is_never_given_to_a_child_process(root):
     assert sorted(re.findall(r"^\s*(?:\$null = )?([\w-]+) @splat$", source, re.M)) == [
         "Add-HybridRunbookWorker", "Remove-HybridRunbookWorker"]
     assert source.count("@splat") == 2
-    # the only external program is reg.exe, and its arguments are the key path and the file
+    # no external program in the module; the only one is HrwBackup's reg.exe export, whose only
+    # arguments are the key path and the file, which the module passes
     external = [facts_source._text(c) for c in _commands(root) if facts_source._text(c).startswith("&")]
-    assert external == ["& $reg export ('HKLM\\' + $RegistrationSubKey) $file /y /reg:64 2>&1"]
+    assert external == []
+    backup_root = facts_source._parse(parser, BACKUP_PSM1)
+    external = [facts_source._text(c) for c in _commands(backup_root) if facts_source._text(c).startswith("&")]
+    assert external == ["& $reg export $RegPath $File /y /reg:64 2>&1"]
+    assert re.findall(r"Export-HrwRegistryKey [^\n]*", source) == [
+        "Export-HrwRegistryKey -RegPath ('HKLM\\' + $RegistrationSubKey) -File $file"]
 
 
 def test_the_checker_catches_a_key_given_to_a_child_process(parser):

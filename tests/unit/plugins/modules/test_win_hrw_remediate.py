@@ -99,7 +99,10 @@ def test_removals_back_up_first():
                                   ("Invoke-AclGrant", "WriteAllText(", ".SetAccessControl($security)")):
         body = text.split("Function %s {" % name, 1)[1].split("\n}\n", 1)[0]
         assert body.index(backup) < body.index(removal), name
-    assert "reg.exe" in text and "/reg:64" in text
+    export = text.split("Function Export-RegistryKey {", 1)[1].split("\n}\n", 1)[0]
+    assert "Export-HrwRegistryKey -RegPath $Key.RegPath -File $file" in export
+    helper = (ROOT / "plugins" / "module_utils" / "HrwBackup.psm1").read_text(encoding="utf-8")
+    assert "reg.exe" in helper and "/reg:64" in helper
 
 
 def test_never_reboots_and_waits_are_bounded():
