@@ -193,7 +193,13 @@ def main(argv=None):
     parser.add_argument("--mitogen-venv", default=os.path.join(ROOT, ".tmp", "mitogen-venv"),
                         help="throwaway venv with ansible-core and mitogen, made from PyPI when missing")
     parser.add_argument("--no-mitogen", action="store_true", help="skip the optional mitogen runs")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only rewrite bench.md and docs/performance.md's table from an existing bench.json")
     args = parser.parse_args(argv)
+    if args.render_only:
+        with open(os.path.join(args.out, "bench.json")) as f:
+            write_markdown(args.out, json.load(f))
+        return 0
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -220,10 +226,27 @@ def main(argv=None):
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
-    with open(os.path.join(args.out, "bench.md"), "w") as f:
-        f.write(markdown(doc))
+    write_markdown(args.out, doc)
     print(markdown(doc))
     return 0
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def write_markdown(out, doc):
+    """bench.md, and the same table between the bench markers of docs/performance.md."""
+    text = markdown(doc)
+    with open(os.path.join(out, "bench.md"), "w") as f:
+        f.write(text)
+    page = os.path.join(os.path.dirname(out.rstrip(os.sep)), "performance.md")
+    if os.path.isfile(page):
+        with open(page) as f:
+            current = f.read()
+        if BEGIN in current and END in current:
+            head, rest = current.split(BEGIN, 1)
+            with open(page, "w") as f:
+                f.write(head + BEGIN + "\n" + text + END + rest.split(END, 1)[1])
 
 
 def measure(args, names, inventory, log):
