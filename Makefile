@@ -13,12 +13,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export LC_ALL := C.UTF-8
 
-.PHONY: help setup system-deps venv collection demo test unit integration molecule lint sanity ps-syntax docs-check build clean lab-down
+.PHONY: help setup system-deps venv collection demo test unit integration molecule lint sanity ps-syntax docs-check build clean lab-down ee-check bench
 
 help:
 	@echo "make demo   - set up, bring up the lab, diagnose it, print the fleet report (table, HTML file in hrw-report/), take the lab down"
-	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, lab integration, molecule)"
-	@echo "make unit | integration | molecule | lint | sanity | ps-syntax | docs-check | build | lab-down | clean"
+	@echo "make test   - set up, then every test layer (unit, docs, lint, sanity, PowerShell syntax, build, execution environment, lab integration, molecule)"
+	@echo "make unit | integration | molecule | lint | sanity | ps-syntax | docs-check | build | ee-check | lab-down | clean"
+	@echo "make bench  - fleet benchmark on 50 lab hosts (not part of make test; docs/performance.md)"
 
 setup: system-deps venv collection
 
@@ -41,7 +42,7 @@ demo: setup
 	@scripts/demo.sh
 
 test: setup
-	$(MAKE) --no-print-directory unit docs-check lint ps-syntax sanity build integration molecule
+	$(MAKE) --no-print-directory unit docs-check lint ps-syntax sanity build ee-check integration molecule
 
 unit:
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
@@ -69,6 +70,13 @@ docs-check:
 
 build:
 	@scripts/build_check.sh
+
+ee-check: collection
+	@scripts/ee_check.sh
+
+# Fleet benchmark on the lab (several minutes; HOSTS=N to change the size). Not part of `test`.
+bench: setup
+	$(BIN)/python scripts/bench.py --hosts $(or $(HOSTS),50)
 
 lab-down:
 	$(BIN)/python -m tests.lab down

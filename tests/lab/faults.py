@@ -5,6 +5,7 @@ problem. ``expected_failed`` is the set of RuleIds a correct diagnosis must repo
 ``Failed`` on that host (the lead's integration test reads it); a rule not listed must not
 fail there. ``scenario`` is the seed scenario it reproduces (file#anchor).
 """
+import dataclasses
 from dataclasses import dataclass
 
 from . import OTHER_WORKSPACE_ID
@@ -268,3 +269,23 @@ _ALL = [
 ]
 
 FAULTS = {f.name: f for f in _ALL}
+
+
+def fault_of(name):
+    """The Fault of lab host ``name``: a fault's name, or ``<fault>-<n>`` (n >= 2), one more host
+    with that fault (the benchmark's fleets of many hosts); its hostname is ``hrw-<fault>-<n>``."""
+    if name in FAULTS:
+        return FAULTS[name]
+    base, sep, number = name.rpartition("-")
+    if sep and number.isdigit() and int(number) >= 2 and base in FAULTS:
+        return dataclasses.replace(FAULTS[base], name=name)
+    raise KeyError(name)
+
+
+def is_fault_host(name):
+    """True if ``name`` is a valid lab host name (see ``fault_of``)."""
+    try:
+        fault_of(name)
+    except KeyError:
+        return False
+    return True

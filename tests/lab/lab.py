@@ -18,7 +18,7 @@ import uuid
 
 from . import (ACCOUNT_ID, ACCOUNT_REGION, DEFAULT_STATE_DIR, INSTALLER_PATH, PROXY_PORT, REPO_ROOT, WORKSPACE_ID,
                WORKSPACE_REGION, agent, endpoint_ips, endpoints, host_ip)
-from .faults import FAULTS
+from .faults import FAULTS, fault_of, is_fault_host
 
 HOSTINIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostinit.sh")
 # Where a host sees the state dir (hostinit.sh bind-mounts it there before it mounts over
@@ -136,12 +136,21 @@ class Lab:
     @property
     def faults(self):
         """name -> Fault of this lab's hosts."""
-        return {n: FAULTS[n] for n in self.fault_names}
+        return {n: fault_of(n) for n in self.fault_names}
 
     @property
     def hosts(self):
-        """name -> ip of this lab's hosts (host names are fault names)."""
-        return {n: host_ip(self.net, list(FAULTS).index(n) + 1) for n in self.fault_names}
+        """name -> ip of this lab's hosts (host names are fault names, or ``<fault>-<n>``).
+        A fault's host is 127.<net>.1.<its place in FAULTS>; the further hosts of a fault take
+        127.<net>.3.1, .2, ... in the order given (then 127.<net>.4.x, ... past 250)."""
+        out, extra = {}, 0
+        for n in self.fault_names:
+            if n in FAULTS:
+                out[n] = host_ip(self.net, list(FAULTS).index(n) + 1)
+            else:
+                out[n] = "127.%d.%d.%d" % (self.net, 3 + extra // 250, extra % 250 + 1)
+                extra += 1
+        return out
 
     @property
     def installer_path(self):
@@ -170,7 +179,7 @@ class Lab:
         rows = []
         for name, ip in self.hosts.items():
             pid = pids.get(name)
-            rows.append({"name": name, "ip": ip, "fault": name, "hostname": FAULTS[name].hostname,
+            rows.append({"name": name, "ip": ip, "fault": name, "hostname": fault_of(name).hostname,
                          "pid": pid, "init_pid": pids.get(name + ".init"),
                          "running": bool(pid and running(pid)), "listening": (ip, 22) in ports})
         eps = self.endpoints
@@ -186,9 +195,12 @@ class Lab:
         """Bring the lab up and return the inventory path. On any failure, take it down again."""
         preflight()
         names = list(FAULTS) if not faults else list(faults)
-        unknown = [n for n in names if n not in FAULTS]
+        unknown = [n for n in names if not is_fault_host(n)]
         if unknown:
-            raise LabError("unknown fault(s) %s; known: %s" % (", ".join(unknown), ", ".join(FAULTS)))
+            raise LabError("unknown fault(s) %s; known: %s (or <fault>-<n>, n >= 2, for more hosts of one fault)" % (
+                ", ".join(unknown), ", ".join(FAULTS)))
+        if len(set(names)) != len(names):
+            raise LabError("a host name is given twice: %s" % ", ".join(sorted({n for n in names if names.count(n) > 1})))
         if any(running(p) for p in self.pids().values()):
             raise LabError("a lab is already up in %s: run 'python -m tests.lab down' first" % self.state_dir)
         if os.path.exists(self.state_dir):
@@ -274,7 +286,7 @@ class Lab:
             f.write("%d\n" % pid)
 
     def _prepare_host(self, name, ca):
-        fault = FAULTS[name]
+        fault = fault_of(name)
         ip = self.hosts[name]
         hostdir = os.path.join(self.hosts_dir, name)
 
@@ -312,8 +324,9 @@ class Lab:
     def _prepare_images(self, names):
         """The certificates of each disk image the hosts were cloned from (faults.Fault.image),
         made once, before the hosts are prepared in parallel, which copy them."""
-        for image in sorted({FAULTS[n].image for n in names if FAULTS[n].image}):
-            ws = next(FAULTS[n].workspace or WORKSPACE_ID for n in names if FAULTS[n].image == image)
+        faults = [fault_of(n) for n in names]
+        for image in sorted({f.image for f in faults if f.image}):
+            ws = next(f.workspace or WORKSPACE_ID for f in faults if f.image == image)
             guid = str(uuid.uuid5(uuid.NAMESPACE_URL, "azure_hrw.doctor/lab/agent/image:" + image))
             agent.make_image(self._image_dir(image), ws, guid)
 
@@ -333,15 +346,16 @@ class Lab:
                  # issue 5: the fake agent bundle, as the hosts see it
                  "        hrw_lab_installer: %s" % q(INSTALLER_PATH), "      hosts:"]
         for name, ip in self.hosts.items():
+            fault = fault_of(name)
             lines += ["        %s:" % name, "          ansible_host: %s" % ip,
-                      "          hrw_lab_fault: %s" % name,
-                      "          hrw_lab_expected_failed: %s" % q(sorted(FAULTS[name].expected_failed)),
-                      "          hrw_lab_repair_actions: %s" % q(list(FAULTS[name].repair_actions)),
-                      "          hrw_lab_after_repair: %s" % q(sorted(FAULTS[name].after_repair))]
-            if "python3_hidden" in FAULTS[name].prereqs:  # /usr/bin/python3 is hidden on that host
+                      "          hrw_lab_fault: %s" % (name if name in FAULTS else name.rpartition("-")[0]),
+                      "          hrw_lab_expected_failed: %s" % q(sorted(fault.expected_failed)),
+                      "          hrw_lab_repair_actions: %s" % q(list(fault.repair_actions)),
+                      "          hrw_lab_after_repair: %s" % q(sorted(fault.after_repair))]
+            if "python3_hidden" in fault.prereqs:  # /usr/bin/python3 is hidden on that host
                 lines.append("          ansible_python_interpreter: %s" % q(os.path.realpath(agent.PYTHON)))
-            lines += ["          %s: %s" % (key, q(value)) for key, value in FAULTS[name].host_vars]
-            if FAULTS[name].account_records:
+            lines += ["          %s: %s" % (key, q(value)) for key, value in fault.host_vars]
+            if fault.account_records:
                 lines += ["          hrw_diagnose_automation_account_id: %s" % q(ACCOUNT_ID),
                           "          hrw_diagnose_automation_account_region: %s" % q(ACCOUNT_REGION)]
         with open(self.inventory, "w") as f:
