@@ -260,6 +260,7 @@ def _run_module(host=None, onboarding=None):
     if module._diff and diff:
         result["diff"] = diff
     if error:
+        result.pop("msg", None)
         module.fail_json(msg=error, **result)
     module.exit_json(**result)
 

@@ -556,7 +556,7 @@ class Run(object):
         steps = []
         if before["registered"]:
             steps.append("deregister" if ours and before.get("machine_id") else "backup_state")
-        elif self._stale_files():
+        elif self._stale_files() and state == "reregistered":  # present: register backs up what it overwrites
             steps.append("backup_state")
         if state != "absent":
             steps.append("register")
