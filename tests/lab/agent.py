@@ -435,7 +435,7 @@ def prepare(hostdir, spec, ca_pem):
         # The DIY onboarding scripts (issue 6): the documented wrapper and the Python 3 script.
         for src, dest in (("onboarding.py", "scripts/onboarding.py"), ("onboarding3.py", "3.x/scripts/onboarding3.py")):
             with open(os.path.join(ONBOARDING_SRC, src)) as handle:
-                _write(os.path.join(aw, dest), handle.read(), 0o755)
+                _write(os.path.join(aw, dest), "#!/usr/bin/env python3\n" + handle.read(), 0o755)
         if "no_resource_class" not in prereqs:
             _write(os.path.join(os.path.dirname(aw), "MSFT_nxOMSAutomationWorkerResource.schema.mof"), RESOURCE_SCHEMA)
     _write(os.path.join(opt, "omsconfig/Scripts/PerformRequiredConfigurationChecks.py"),

@@ -39,7 +39,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import contextlib
 import hashlib
 import hmac
@@ -169,8 +168,8 @@ def state_text(state):
     """The registration as diff text (never the key)."""
     if not state.get("registered"):
         return "not registered (no %s)\n" % WORKER_CONF
-    return "%s\naccount_id: %s\ngroup: %s\n" % (WORKER_CONF, state.get("account_id") or "(none)",
-                                                 state.get("group") or "(none)")
+    account, group = state.get("account_id") or "(none)", state.get("group") or "(none)"
+    return "%s\naccount_id: %s\ngroup: %s\n" % (WORKER_CONF, account, group)
 
 
 def describe(state):
@@ -544,8 +543,8 @@ class Run(object):
                 raise Stop("This host is already registered (%s), not to account %s group %s: onboarding.py --register "
                            "would answer \"an existing worker was found\". Nothing was changed. Set state: reregistered, "
                            "or allow_destructive: true, to deregister it (or, when the service does not know it, back up "
-                           "and rename %s to *_old) and register again." % (describe(before), account, group,
-                                                                             ", ".join(STATE_FILES)))
+                           "and rename %s to *_old) and register again."
+                           % (describe(before), account, group, ", ".join(STATE_FILES)))
         if state == "absent" and not before["registered"]:
             return [], "not registered: no %s" % WORKER_CONF
         if state == "absent" and not (ours and before.get("machine_id")) and not destructive:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Lab fake of nxOMSAutomationWorker's ``scripts/onboarding.py``, the documented entry point
 (``python onboarding.py --register -w <ws> -k <key> -g <group> -e <URL>``).
 

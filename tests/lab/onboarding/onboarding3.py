@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Lab fake of nxOMSAutomationWorker's ``3.x/scripts/onboarding3.py`` (DIY worker registration).
 
 Written from the documented behaviour (official-troubleshooters.md §4.2) in the shape of the real
