@@ -300,6 +300,8 @@ def call_script_main(script, argv, secret, module_name="onboarding3"):
                     spec.loader.exec_module(module)
                     if callable(getattr(module, "generate_hmac", None)):
                         module.generate_hmac = in_process_hmac
+                    if not callable(getattr(module, "main", None)):
+                        raise Stop("%s has no main(): this agent version is not supported" % script)
                     sys.argv = list(argv)
                     returned = module.main()
                     rc = returned if isinstance(returned, int) and not isinstance(returned, bool) else 0

@@ -349,3 +349,10 @@ def test_call_script_main_restores_the_interpreter_and_reports_sys_exit(tmp_path
     assert (rc, text) == (-1, "help text")
     assert sys.argv == argv and sys.path == path and set(sys.modules) == modules
     assert "help text" not in capfd.readouterr().out
+
+
+def test_a_script_without_main_is_reported_and_nothing_changes(lab):
+    lab.write_script("X = 1\n")
+    before = lab.tree()
+    result, dummy, error = lab.run()
+    assert "has no main(): this agent version is not supported" in error and lab.tree() == before
