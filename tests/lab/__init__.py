@@ -15,6 +15,13 @@ ACCOUNT_REGION = "westeurope"                           # its region (moniker we
 WORKER_VERSION = "1.7.5.0"
 JRDS_BASE_URI = "https://we-jobruntimedata-prod-su1.azure-automation.net"
 REGISTRATION_ENDPOINT = "https://we-agentservice-prod-1.azure-automation.net/accounts/" + ACCOUNT_ID
+# The account's primary access key (64 bytes in base64, as the Keys page shows one). The fake
+# registration endpoint (tests/lab/registration.py) checks the Shared-key signature against it.
+# Never written into the state dir or the inventory: the secrets tests search both for it.
+ACCOUNT_KEY = "M5+zx2uFEslkaHx4s4Gpr0CnD3aSLxy5Ga4U87tV0d2tTcJfAdZM1+x5ZnmRneP6lliWPaXvddnZBCtxHC373g=="
+ACCOUNT_KEYS = {ACCOUNT_ID: ACCOUNT_KEY}
+# The user (DIY) worker group every lab host's worker.conf names.
+WORKER_GROUP = "lab-linux-group"
 # The apt repository of every host (its /etc/hosts maps it to a lab address; the ok server's
 # certificate names it), and the regions the inventory gives (a supported linked pair).
 REPO_HOST = "archive.lab.invalid"

@@ -19,7 +19,7 @@ import sys
 import time
 
 from . import (ACCOUNT_ID, JRDS_BASE_URI, OTHER_WORKSPACE_ID, PROXY_PASSWORD, PROXY_PORT, PROXY_USER,
-               REGISTRATION_ENDPOINT, REPO_HOST, WORKER_VERSION, endpoint_ips)
+               REGISTRATION_ENDPOINT, REPO_HOST, WORKER_GROUP, WORKER_VERSION, endpoint_ips)
 
 OMS_OPT = "/opt/microsoft/omsagent"
 AW = ("/opt/microsoft/omsconfig/modules/nxOMSAutomationWorker/DSCResources/"
@@ -28,6 +28,8 @@ OMS_CONF = "/var/opt/microsoft/omsagent/state/automationworker/oms.conf"
 SYSTEM_WORKER_CONF = "/var/opt/microsoft/omsagent/state/automationworker/worker.conf"
 USER_WORKER_CONF = "/home/nxautomation/state/worker.conf"
 PYTHON = "/usr/bin/python3"
+# The lab's fake onboarding.py / onboarding3.py (copied into each host's automationworker tree).
+ONBOARDING_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onboarding")
 
 # The real omsagent is a Ruby script; here "ruby" is a symlink to python3 and the script is
 # Python, so the kernel builds exactly the real argv from the shebang.
@@ -430,6 +432,10 @@ def prepare(hostdir, spec, ca_pem):
         _write(os.path.join(aw, tree, "configuration.py"), CONFIGURATION_PY)
     if "no_worker_package" not in prereqs:
         _write(os.path.join(aw, "3.x/worker/main.py"), MANAGER_PY)
+        # The DIY onboarding scripts (issue 6): the documented wrapper and the Python 3 script.
+        for src, dest in (("onboarding.py", "scripts/onboarding.py"), ("onboarding3.py", "3.x/scripts/onboarding3.py")):
+            with open(os.path.join(ONBOARDING_SRC, src)) as handle:
+                _write(os.path.join(aw, dest), "#!/usr/bin/env python3\n" + handle.read(), 0o755)
         if "no_resource_class" not in prereqs:
             _write(os.path.join(os.path.dirname(aw), "MSFT_nxOMSAutomationWorkerResource.schema.mof"), RESOURCE_SCHEMA)
     _write(os.path.join(opt, "omsconfig/Scripts/PerformRequiredConfigurationChecks.py"),
@@ -512,7 +518,7 @@ def prepare(hostdir, spec, ca_pem):
             "jrds_cert_path": "/home/nxautomation/state/worker_diy.crt",
             "jrds_key_path": "/home/nxautomation/state/worker_diy.key",
             "jrds_base_uri": JRDS_BASE_URI, "account_id": ACCOUNT_ID,
-            "machine_id": spec["user_machine_id"], "hybrid_worker_group_name": "lab-linux-group",
+            "machine_id": spec["user_machine_id"], "hybrid_worker_group_name": WORKER_GROUP,
             "working_directory_path": "/home/nxautomation/run"},
         "worker-optional": {
             "proxy_configuration_path": "/etc/opt/microsoft/omsagent/proxy.conf",

@@ -1,7 +1,8 @@
 """Fake Azure endpoints of the lab, all on loopback in the root namespace.
 
 Every lab host's /etc/hosts points the Azure names at one of three addresses:
-  ok        127.<net>.2.1:443  a threaded TLS server (certificate from the lab's test CA)
+  ok        127.<net>.2.1:443  a threaded TLS server (certificate from the lab's test CA); it is
+                               also the agent service's fake worker registration (registration.py)
   refused   127.<net>.2.2      nothing listens: connect() fails at once with ECONNREFUSED
   blackhole 127.<net>.2.3:443  a listen(0) socket whose accept queue we fill with one
                                connection we never accept: Linux then drops further SYNs,
@@ -27,7 +28,7 @@ import time
 import socketserver
 import threading
 
-from . import PROXY_PASSWORD, PROXY_PORT, PROXY_USER, REPO_HOST, endpoint_ips
+from . import PROXY_PASSWORD, PROXY_PORT, PROXY_USER, REPO_HOST, endpoint_ips, registration
 
 # Names the collector derives (docs/adr/0001): agentsvc, ods, oms, jrds and registration,
 # the account-specific records of the lab region (we) and Microsoft's internet check host.
@@ -77,7 +78,9 @@ def make_pki(pki_dir):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """Answers like the services do without credentials: GET 200, anything else 403."""
+    """Answers like the services do without credentials: GET 200, anything else 403; the agent
+    service's worker registration (PUT .../HybridV2(...), DELETE .../Hybrid(...)) is answered by
+    the server's ``registry`` (tests/lab/registration.py)."""
     protocol_version = "HTTP/1.1"
     server_version = "Microsoft-IIS/10.0"
 
@@ -97,8 +100,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        self._answer(403, {"Message": "Authorization has been denied for this request."})
+        body = self.rfile.read(length)
+        registry = getattr(self.server, "registry", None)
+        answer = registry.handle(self.command, self.path, self.headers, body) if registry else None
+        if answer is None:  # not the agent service's registration paths
+            self._answer(403, {"Message": "Authorization has been denied for this request."})
+            return
+        code, reason, content_type, data = answer
+        self.send_response(code, reason)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     do_POST = do_DELETE = do_PUT
 
@@ -114,8 +127,9 @@ class TLSServer(http.server.ThreadingHTTPServer):
     # kernel retries them a second later, which a short probe_timeout reports as a timeout
     request_queue_size = 256
 
-    def __init__(self, address, context):
+    def __init__(self, address, context, registry=None):
         self.context = context
+        self.registry = registry
         super().__init__(address, Handler)
 
     def finish_request(self, request, client_address):
@@ -217,7 +231,7 @@ def serve(state_dir, net):
     filler = socket.create_connection((ips["blackhole"], 443), timeout=5)  # fills the queue
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
-    server = TLSServer((ips["ok"], 443), ctx)
+    server = TLSServer((ips["ok"], 443), ctx, registry=registration.Registry(state_dir))
     mitm_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     mitm_ctx.load_cert_chain(os.path.join(pki, "mitm.crt"), os.path.join(pki, "mitm.key"))
     proxies = [ProxyServer((ips["proxy"], PROXY_PORT), (ips["ok"], 443)),
