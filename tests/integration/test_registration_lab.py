@@ -324,6 +324,33 @@ def test_the_key_is_in_no_process_output_result_or_file(reglab, tmp_path):
     assert ACCOUNT_KEY not in output and ACCOUNT_KEY not in json.dumps(result)
 
 
+def test_the_reregister_playbook_in_waves_with_the_key_in_a_vars_file(reglab, tmp_path):
+    # The role's path: argument validation of the role (the key is a no_log role option), the
+    # action, the digest; -vvv everywhere; state reregistered then present (changed=0).
+    host = "user_worker_not_running"
+    varsfile = tmp_path / "vault.json"
+    varsfile.write_text(json.dumps({"hrw_reregister_account_key": ACCOUNT_KEY}))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(_ROOT, ".tmp", "collections"),
+               ANSIBLE_CONFIG=os.path.join(_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    runs = []
+    for state in ("reregistered", "present"):
+        proc = subprocess.run(
+            [playbook, os.path.join(_ROOT, "playbooks", "reregister.yml"), "-i", reglab.inventory, "-vvv",
+             "-e", "hrw_target=%s" % host, "-e", "@%s" % varsfile, "-e", "hrw_reregister_state=%s" % state,
+             "-e", "hrw_reregister_group_name=%s" % WORKER_GROUP, "-e", "hrw_reregister_registration_url=%s" % REGISTRATION_ENDPOINT,
+             "-e", "hrw_reregister_workspace_id=%s" % WORKSPACE_ID],
+            cwd=_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        output = proc.stdout + proc.stderr
+        for form in forms(ACCOUNT_KEY):
+            assert form not in output, "the key is in the playbook's -vvv output"
+        assert proc.returncode == 0, output[-3000:]
+        runs.append(output)
+    assert "changed=1" in runs[0].split("PLAY RECAP", 1)[1] and "register: applied" in runs[0]
+    assert "changed=0" in runs[1].split("PLAY RECAP", 1)[1]
+    assert _workers(reglab, host) and WORKER_GROUP in _conf(reglab, host)
+
+
 def test_zz_the_key_is_in_no_file_of_the_lab(reglab, tmp_path):
     # after every registration above: every host's trees (backups included), the service's state, the logs
     assert _search_files(reglab.state_dir, ACCOUNT_KEY) == []
