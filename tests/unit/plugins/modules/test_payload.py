@@ -20,8 +20,9 @@ import yaml
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
 PREFIX = "ansible_collections.azure_hrw.doctor.plugins.module_utils."
-# Module utils that only the controller (action plugins, the report) uses.
-CONTROLLER_ONLY = ("catalog", "finding", "fleet_rules", "hresult", "regions", "registration_input", "repair_actions",
+# Module utils that only the controller (action plugins, the report) uses. registration_input is
+# not one: hrw_onboarding checks its inputs again on the host, as it can be called directly.
+CONTROLLER_ONLY = ("catalog", "finding", "fleet_rules", "hresult", "regions", "repair_actions",
                    "repair_plan", "report_", "rules_", "windows_")
 
 
