@@ -44,7 +44,7 @@ class ActionModule(ActionBase):
 
         module_name, module_args = module_call(windows, options)
         outcome = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
-        outcome = scrub(outcome, secrets)
+        outcome = scrub(outcome, *secrets)
         if outcome.get("failed") and not outcome.get("unreachable"):
             outcome["msg"] = "%s: %s" % (_ACTION_NAME, module_error_text(outcome))
         outcome.pop("invocation", None)  # the key is masked there, but nothing of it needs to go back

@@ -12,8 +12,6 @@ scrubbing of the account key out of whatever comes back.
 
 from __future__ import annotations
 
-import urllib.parse
-
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.registration_input import (
@@ -22,13 +20,13 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.registration_
     check_registration_url,
     check_workspace_id,
 )
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import MASK, scrub  # noqa: F401 (MASK re-exported)
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import check_backup_dir
 
 LINUX_MODULE = "azure_hrw.doctor.hrw_onboarding"
 WINDOWS_MODULE = "azure_hrw.doctor.win_hrw_registration"
 
 STATES = ("present", "absent", "reregistered")
-MASK = "********"
 
 
 def registration_argument_spec():
@@ -86,32 +84,6 @@ def checked_options(args, windows):
 def module_call(windows, options):
     """``(module_name, module_args)`` of the one host call."""
     return (WINDOWS_MODULE if windows else LINUX_MODULE), dict(options)
-
-
-def scrub(value, secrets):
-    """``value`` with every secret (and its URL-encoded form) replaced by ``MASK``, recursively.
-
-    The host modules never return the key; this is the second line, so that a module or agent
-    script that echoes it cannot leak it into a result, a report or a log.
-    """
-    needles = []
-    for secret in secrets:
-        if secret:
-            needles.extend(n for n in (secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret))
-                           if n not in needles)
-    needles.sort(key=len, reverse=True)
-
-    def walk(item):
-        if isinstance(item, str):
-            for needle in needles:
-                item = item.replace(needle, MASK)
-            return item
-        if isinstance(item, dict):
-            return dict((walk(k), walk(v)) for k, v in item.items())
-        if isinstance(item, (list, tuple)):
-            return [walk(v) for v in item]
-        return item
-    return walk(value)
 
 
 def digest(outcome):

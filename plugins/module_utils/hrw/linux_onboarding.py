@@ -52,11 +52,10 @@ import tempfile
 
 try:  # Python 3 (the target needs 3.8); the import guard keeps sanity's compile tests quiet
     import configparser
-    from urllib.parse import quote, quote_plus
 except ImportError:  # pragma: no cover
     configparser = None
-    quote = quote_plus = None
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import MASK, scrub, secret_forms
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_repair import (
     AW,
     DEFAULT_BACKUP_DIR,
@@ -73,7 +72,6 @@ WORKER_CONF = STATE_DIR + "/worker.conf"
 #: The state files the documented fallback renames to ``*_old`` (and that deregistration removes).
 STATE_FILES = ("worker.conf", "worker_diy.crt", "worker_diy.key")
 OMS_VAR = "/var/opt/microsoft/omsagent"
-MASK = "********"
 
 APPLIED, WOULD_APPLY, SKIPPED, FAILED = "applied", "would_apply", "skipped", "failed"
 
@@ -91,36 +89,6 @@ class Stop(Exception):
 
 class KeyExposure(Exception):
     """The onboarding script tried to start a child process with the key in its argv or environment."""
-
-
-# --------------------------------------------------------------------------- secrets
-
-def secret_forms(secret):
-    """The secret as given and URL-encoded (a base64 key has + / =), longest first."""
-    if not secret:
-        return []
-    forms = []
-    for form in (secret, quote(secret, safe=""), quote_plus(secret)):
-        if form and form not in forms:
-            forms.append(form)
-    return sorted(forms, key=len, reverse=True)
-
-
-def scrub(value, secret):
-    """``value`` (str, dict, list) with every form of ``secret`` replaced by ``MASK``."""
-    forms = secret_forms(secret)
-
-    def walk(item):
-        if isinstance(item, str):
-            for form in forms:
-                item = item.replace(form, MASK)
-            return item
-        if isinstance(item, dict):
-            return dict((walk(k), walk(v)) for k, v in item.items())
-        if isinstance(item, (list, tuple)):
-            return [walk(v) for v in item]
-        return item
-    return walk(value) if forms else value
 
 
 # --------------------------------------------------------------------------- registration state

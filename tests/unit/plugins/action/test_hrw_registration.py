@@ -97,7 +97,7 @@ def test_the_key_is_scrubbed_from_everything_the_host_returns():
 
 
 def test_scrub_leaves_other_values_alone():
-    assert scrub({"a": 1, "b": None, "c": ["x"], "d": True}, [KEY, None, ""]) == {"a": 1, "b": None, "c": ["x"], "d": True}
+    assert scrub({"a": 1, "b": None, "c": ["x"], "d": True}, KEY, None, "") == {"a": 1, "b": None, "c": ["x"], "d": True}
 
 
 def test_the_digest_has_one_line_per_action_and_backup():
