@@ -270,6 +270,7 @@ def measure(args, names, inventory, log):
                                    "-e", "hrw_report_dir=%s" % os.path.join(args.work, "report-" + tag)] + timeout + list(extra)
 
     repair = [pb] + inv + [os.path.join(ROOT, "playbooks", "repair.yml"), "--check",
+                           "-e", "hrw_report_dir=%s" % os.path.join(args.work, "report-repair"),
                            "-e", "hrw_repair_installer=%s" % INSTALLER_PATH,
                            "-e", "hrw_repair_probe_timeout=%s" % args.probe_timeout]
     rounds = []

@@ -104,7 +104,7 @@ class ActionModule(ActionBase):
         changed = any(s["changed"] for s in steps)
 
         check_mode = bool(self._task.check_mode)
-        verified, findings_after = False, None
+        verified, findings_after, facts_after = False, None, None
         if args["verify"] and not check_mode and changed:
             facts_after, dummy, failure = self._collect(task_vars, probe_timeout, args, expectations)
             if failure is not None:
@@ -124,6 +124,10 @@ class ActionModule(ActionBase):
             backups=[b for s in steps for b in s["backups"]],
             findings_before=findings_before,
             findings_after=findings_after,
+            # The host as the repair leaves it (as before, when nothing was verified): what the
+            # fleet report shows for the host, in the same keys as hrw_diagnose's result.
+            findings=findings_after if findings_after is not None else findings_before,
+            facts=facts_after if facts_after is not None else facts,
             verified=verified,
             cleared=comparison["cleared"] if verified else [],
             remaining=comparison["remaining"],

@@ -242,6 +242,20 @@ findings_after:
   returned: success
   type: list
   elements: dict
+findings:
+  description:
+    - The findings of the host as the repair leaves it - RV(findings_after), or RV(findings_before) when the
+      repair was not verified (check mode, nothing changed, O(verify=false)).
+    - The same key as M(azure_hrw.doctor.hrw_diagnose)'s result, so M(azure_hrw.doctor.hrw_report) can report a
+      repair run (the playbook C(azure_hrw.doctor.repair) does).
+  returned: success
+  type: list
+  elements: dict
+facts:
+  description: The facts document of the last collection (after the steps when they were verified), as
+    M(azure_hrw.doctor.hrw_diagnose) returns it.
+  returned: success
+  type: dict
 verified:
   description: Whether the host was diagnosed after the steps (or nothing changed, so the diagnosis before holds).
   returned: success

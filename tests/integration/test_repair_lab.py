@@ -105,7 +105,9 @@ class Runner:
         save_to = self.tmp / ("repair-%d.json" % self.runs)
         # hrw_target, not --limit: --limit would leave out the localhost play that saves the results
         extra = ["-e", "hrw_target=%s" % ":".join(hosts)] if hosts else []
-        proc = self.run(_REPAIR, "-e", "hrw_test_save_to=%s" % save_to, *(extra + list(args)))
+        report = self.tmp / ("report-%d" % self.runs)  # the repair playbook ends with the fleet report
+        proc = self.run(_REPAIR, "-e", "hrw_test_save_to=%s" % save_to, "-e", "hrw_report_dir=%s" % report,
+                        *(extra + list(args)))
         output = proc.stdout[-8000:] + proc.stderr[-3000:]
         assert proc.returncode == expect_rc, output
         results = {}

@@ -148,6 +148,8 @@ def test_repair_runs_the_plan_in_one_executor_call_and_verifies(diagnoses):
     assert result["backups"] == [backup]
     assert result["cleared"] == ["Linux.OMSAgentStatusCheck", "Linux.SudoersCheck"]
     assert result["remaining"] == ["Linux.ClockSkewCheck"] and result["regressed"] == []
+    # the report's view of the host: as the repair left it
+    assert result["findings"] == result["findings_after"] and result["facts"]["schema"] == 1
     assert result["manual"] == [{"RuleId": "Linux.ClockSkewCheck", "CheckResult": "Failed", "manual": "sync the clock"}]
     assert result["summary"]["applied"] == 2 and result["summary"]["cleared"] == 2 and result["summary"]["remaining"] == 1
     assert "  backup of /etc/sudoers.d/omsagent: /b/omsagent.1" in result["digest"]
@@ -163,6 +165,7 @@ def test_check_mode_sends_the_plan_and_does_not_verify(diagnoses):
     assert [c["module_name"] for c in fake.calls] == ["azure_hrw.doctor.hrw_facts", "azure_hrw.doctor.hrw_remediate"]
     assert result["changed"] is True and result["verified"] is False and result["findings_after"] is None
     assert result["cleared"] == [] and result["remaining"] == ["Linux.OMSAgentStatusCheck"]
+    assert result["findings"] == result["findings_before"] and result["facts"] == LINUX_FACTS
     assert result["diff"] == [{"before": "stopped\n", "after": "running\n"}]
     assert result["msg"].startswith("would apply restart_agent")
 

@@ -115,12 +115,22 @@ def _load(*parts):
         return yaml.safe_load(f)
 
 
+def _plays(playbook):
+    """The plays of ``playbook``, with those of the playbooks it imports (report.yml) in place."""
+    plays = []
+    for play in _load("playbooks", playbook):
+        imported = play.get("ansible.builtin.import_playbook")
+        plays.extend(_plays(imported) if imported else [play])
+    return plays
+
+
 @pytest.mark.parametrize("playbook, role, action", [
     ("diagnose.yml", "diagnose", "azure_hrw.doctor.hrw_diagnose"),
     ("repair.yml", "repair", "azure_hrw.doctor.hrw_repair"),
 ])
 def test_playbook_makes_one_remote_task_per_host_and_gathers_no_facts(playbook, role, action):
-    plays = _load("playbooks", playbook)
+    plays = _plays(playbook)
+    assert any("azure_hrw.doctor.hrw_report" in (t or {}) for play in plays for t in play.get("tasks") or [])
     assert all(play.get("gather_facts") is False for play in plays)
     remote = _remote_tasks(_load("roles", role, "tasks", "main.yml"))
     for play in plays:
