@@ -62,9 +62,9 @@ options:
     type: str
   verify:
     description:
-      - Diagnose again after the steps changed something, and fail the task when a finding that an applied step
-        should have fixed is still V(Failed) or V(PassedWithWarning), or when a finding that passed before no
-        longer does.
+      - Diagnose again after the steps changed something, and fail the task when a finding that a step ran for
+        (applied, or found nothing to change) is still V(Failed) or V(PassedWithWarning), or when a finding that
+        passed before no longer does.
       - Check mode never verifies (nothing changed).
     type: bool
     default: true
@@ -107,6 +107,10 @@ notes:
   - Use the playbook C(azure_hrw.doctor.repair) (role M(azure_hrw.doctor.repair)) to repair a fleet in waves
     (C(serial), C(max_fail_percentage)).
   - V(enable_tls12) needs a reboot to take effect; it reports RV(reboot_required) and never reboots.
+  - V(restart_worker_manager) ends the worker manager and its workers, and with them any runbook job running on
+    the worker (V(restart_agent) and the Windows service restarts likewise). They run only where a finding says the
+    agent or the worker is broken (not running, the wrong user, another workspace); repair outside job windows, or
+    leave them out by naming the actions you want.
 seealso:
   - module: azure_hrw.doctor.hrw_diagnose
   - module: azure_hrw.doctor.hrw_remediate

@@ -147,10 +147,12 @@ def result_message(steps, comparison, verified, check_mode):
 
 
 def unresolved(steps, comparison):
-    """``[(action, RuleId)]``: a step that applied and claimed to fix a finding that is still not
-    fine after the verification."""
+    """``[(action, RuleId)]``: a step that ran for a finding (applied, or found nothing to change)
+    and the finding is still not fine after the verification: the action cannot fix what the
+    rule sees, so the host needs a person."""
     remaining = set(comparison.get("remaining") or [])
-    return [(s["action"], rule) for s in steps if s["status"] == APPLIED for rule in s["fixes"] if rule in remaining]
+    return [(s["action"], rule) for s in steps if s["status"] in (APPLIED, UNCHANGED)
+            for rule in s["fixes"] if rule in remaining]
 
 
 def diffs(steps):

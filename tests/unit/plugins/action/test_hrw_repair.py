@@ -236,3 +236,15 @@ def test_an_executor_failure_that_no_step_explains_still_fails_the_host(diagnose
     result, dummy = repair({}, host([applied("restart_agent")], executor_failed="could not write the backup index"))
     assert result["failed"] is True
     assert "the executor failed: could not write the backup index" in result["msg"]
+
+
+def test_a_step_that_finds_nothing_to_change_while_its_finding_fails_fails_the_host(diagnoses):
+    # e.g. repair_prerequisites finds every file as it should be, yet the rule still fails: the
+    # action cannot fix what the rule sees, and the host must not pass as repaired
+    diagnoses["before"] = [finding("Linux.NxautomationHomeCheck", action="repair_prerequisites")]
+    diagnoses["after"] = diagnoses["before"]
+    unchanged = dict(applied("repair_prerequisites"), status="unchanged", changed=False, msg="nothing to change")
+    result, fake = repair({}, host([unchanged]))
+    assert len(fake.calls) == 2  # nothing changed: the diagnosis before stands for after
+    assert result["failed"] is True and result["changed"] is False
+    assert "still not fixed after the step that should fix it: Linux.NxautomationHomeCheck (repair_prerequisites)" in result["msg"]
