@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import scrub
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._diagnose import is_windows_connection, module_error_text
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._registration import (
     checked_options,
     digest,
     module_call,
     registration_argument_spec,
-    scrub,
 )
 
 _ACTION_NAME = "hrw_registration"

@@ -16,7 +16,7 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_hrw.doctor.plugins.action.hrw_registration import ActionModule
-from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._registration import MASK, scrub
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import MASK, scrub
 from ansible_collections.azure_hrw.doctor.tests.unit.plugins.action.action_harness import make_action
 
 ACCOUNT = "9d6c1f0e-2b3a-4c5d-8e7f-0a1b2c3d4e5f"
