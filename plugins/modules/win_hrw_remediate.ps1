@@ -58,6 +58,10 @@ $AclInheritance = @('none', 'container_object')
 # Registry exports already made this run (key path -> backup file): removing two values of one
 # key backs the key up once, before the first removal.
 $KeyBackups = @{}
+# Check mode: the start type each service_start_type primitive of the run would set (service name
+# -> Automatic|Manual|Disabled). A later service_start judges the service by it, not by the live
+# start type, which check mode left as it was.
+$PendingStartType = @{}
 
 # --------------------------------------------------------------------------- validation
 
@@ -394,8 +398,14 @@ Function Invoke-ServiceOp {
         $result.msg = ('{0} is already running' -f $name)
         return $result
     }
-    if ($status -ne 'Running' -and (Get-ServiceStartMode -Name $name) -eq 'Disabled') {
-        throw ('the service {0} is disabled; set its start type first' -f $name)
+    if ($status -ne 'Running') {
+        $startMode = Get-ServiceStartMode -Name $name
+        if ($module.CheckMode -and $PendingStartType.ContainsKey($name)) {
+            $startMode = $PendingStartType[$name]
+        }
+        if ($startMode -eq 'Disabled') {
+            throw ('the service {0} is disabled; set its start type first' -f $name)
+        }
     }
     Set-PrimitiveChange -Result $result
     $result.after = '{0}: Running' -f $name
@@ -430,6 +440,7 @@ Function Invoke-ServiceStartType {
     }
     Set-PrimitiveChange -Result $result
     if ($module.CheckMode) {
+        $PendingStartType[$name] = $wanted
         $result.msg = ('would set the start type of {0} to {1}' -f $name, $wanted)
         return $result
     }

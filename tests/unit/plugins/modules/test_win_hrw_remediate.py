@@ -148,7 +148,7 @@ def _check(value, spec, where):
 
 def test_recordings_exist():
     assert {"purge_applied.json", "purge_check_mode.json", "tls12_applied_reboot.json", "wu_unchanged.json",
-            "wu_applied.json", "registration_removed.json", "acl_failed.json"} <= set(RECORDINGS)
+            "wu_applied.json", "wu_check_mode.json", "registration_removed.json", "acl_failed.json"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
@@ -214,12 +214,54 @@ def test_recording_runs_the_primitives_windows_repair_builds(name):
         assert _ops(step["primitives"]) == _ops(built) == _ops(outcome["primitives"]), name
 
 
-def test_check_mode_recording_touches_nothing():
-    result = load("purge_check_mode.json")
+@pytest.mark.parametrize("name", ["purge_check_mode.json", "wu_check_mode.json"])
+def test_check_mode_recording_touches_nothing(name):
+    result = load(name)
     assert result["changed"] is True and result["backups"] == []
     statuses = [p["status"] for s in result["steps"] for p in s["primitives"]]
     assert "applied" not in statuses and "would_apply" in statuses
     assert all(p["backup"] is None for s in result["steps"] for p in s["primitives"])
+
+
+def _templates():
+    """Every single-quoted literal of the source with a {n} placeholder, as a regex."""
+    out = []
+    for literal in re.findall(r"'((?:[^']|'')*)'", MODULE_PS1.read_text(encoding="utf-8")):
+        literal = literal.replace("''", "'")
+        if "{0}" in literal:
+            out.append(re.compile("^" + re.sub(r"\\\{\d\\\}", ".+", re.escape(literal)) + "$", re.S))
+    return out
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_recording_primitive_messages_come_from_the_source(name):
+    templates = _templates()
+    for step in load(name)["steps"]:
+        for prim in step["primitives"]:
+            if prim["status"] not in ("failed", "not_run"):
+                assert any(t.match(prim["msg"]) for t in templates), prim["msg"]
+
+
+def test_check_mode_starts_a_disabled_service_whose_start_type_an_earlier_primitive_sets():
+    # H1: in check mode service_start_type changes nothing, so service_start must judge the service
+    # by the start type the run would have set, not throw "disabled".
+    set_type = MODULE_PS1.read_text(encoding="utf-8").split("Function Invoke-ServiceStartType {", 1)[1].split("\n}\n", 1)[0]
+    check = set_type.split("if ($module.CheckMode) {", 1)[1].split("return $result", 1)[0]
+    assert "$PendingStartType[$name] = $wanted" in check
+    op = MODULE_PS1.read_text(encoding="utf-8").split("Function Invoke-ServiceOp {", 1)[1].split("\n}\n", 1)[0]
+    disabled = op.index("throw ('the service {0} is disabled")
+    planned = op.index("$startMode = $PendingStartType[$name]")
+    assert op.index("$startMode = Get-ServiceStartMode -Name $name") < planned < disabled
+    assert "if ($module.CheckMode -and $PendingStartType.ContainsKey($name)) {" in op[:planned]
+    assert "if ($startMode -eq 'Disabled') {" in op[planned:disabled]
+    # the recording of that run: both primitives would apply, the start follows the planned type
+    result = load("wu_check_mode.json")
+    step = result["steps"][0]
+    assert step["action"] == "enable_windows_update_service" and step["status"] == "would_apply"
+    start_type, start = step["primitives"]
+    assert start_type["before"] == "wuauserv start type: Disabled" and start_type["status"] == "would_apply"
+    assert start["op"] == "service_start" and start["status"] == "would_apply" and start["msg"] == "would start wuauserv"
+    assert result["changed"] is True and "failed" not in result
 
 
 def test_unchanged_recording_is_a_second_run():
