@@ -275,3 +275,25 @@ def test_failed_recording_reports_the_failure_and_the_steps_not_run():
     assert result["failed"] is True
     assert [s["status"] for s in result["steps"]] == ["failed", "not_run"]
     assert "unauthorized" in result["steps"][0]["msg"]
+
+
+def test_a_failed_step_starts_again_the_services_it_stopped():
+    # M1: purge stops HealthService; when the archive or the removal fails, the closing
+    # service_start is not run, so the executor starts the service again and says so.
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    loop = text.split("foreach ($step in $steps) {", 1)[1]
+    assert "if ($outcome.op -eq 'service_stop' -and $outcome.status -eq 'applied') {" in loop
+    assert "$stoppedHere.Add($outcome.target)" in loop
+    failed = loop.split("elseif ($null -ne $stepFailed) {", 1)[1].split("\n    }\n", 1)[0]
+    assert "$restarted = Start-StoppedService -Names $stoppedHere.ToArray()" in failed
+    assert failed.index("Start-StoppedService") < failed.index("$failedStep = $action")
+    assert "($restarted -join '; ')" in failed
+    helper = text.split("Function Start-StoppedService {", 1)[1].split("\n}\n", 1)[0]
+    # bounded, only when not running, and a failure to start is reported, not thrown
+    assert "Start-ServiceBounded -Service $service" in helper and "-ne 'Running'" in helper
+    assert "catch {" in helper and "throw" not in helper.split("#>", 1)[1]
+    result = load("purge_archive_failed.json")
+    step = result["steps"][0]
+    assert [p["status"] for p in step["primitives"]] == ["applied", "failed", "not_run"]
+    assert step["msg"].endswith("; started HealthService again after the failure")
+    assert any(t.match("started HealthService again after the failure") for t in _templates())
