@@ -532,6 +532,15 @@ Function Import-HybridRegistration {
         if (-not $commands.ContainsKey($name)) {
             throw ('{0} does not export {1}' -f $found.Path, $name)
         }
+        # Module Logging (policy "Turn on Module Logging", event 4103) would record the call with its
+        # parameter bindings, -Key included. The policy only sets the module's
+        # LogPipelineExecutionDetails at import, and PowerShell reads that property of the command's
+        # module at each call (about_EventLogs: set it to $false to stop logging a module); so it is
+        # turned off for the module of these two cmdlets, in this process only, before any call.
+        $owner = $commands[$name].Module
+        if ($null -ne $owner) {
+            $owner.LogPipelineExecutionDetails = $false
+        }
     }
     $run.HybridRegistration = @{
         Version = $found.Version

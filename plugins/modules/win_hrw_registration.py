@@ -118,6 +118,11 @@ notes:
   - After a deregistration, the worker's certificate stays valid for 45 minutes; a stale worker entry in the
     Automation account is deleted in the portal (Hybrid worker groups).
   - Restore a backup with C(reg import <file>), then C(Restart-Service HealthService).
+  - PowerShell Module Logging (event 4103) would record the C(-Key) of the HybridRegistration cmdlets;
+    the module turns C(LogPipelineExecutionDetails) off for that module before calling them. Residual
+    risk - commands of other modules that HybridRegistration calls internally (its source is not public)
+    are still logged when the policy covers them, and a transcript (C(Start-Transcript) or the
+    transcription policy) is not affected by that switch; keep such logs readable by administrators only.
 seealso:
   - module: azure_hrw.doctor.hrw_registration
   - module: azure_hrw.doctor.win_hrw_facts

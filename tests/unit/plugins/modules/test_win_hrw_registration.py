@@ -408,3 +408,19 @@ def test_a_failed_registration_restores_the_key_this_run_removed():
     backup = result["backups"][0]["backup"]
     assert "the previous registration was restored from %s" % backup in result["msg"]
     assert "403 Forbidden" in result["msg"] and backup in result["actions"][-1]["msg"]
+
+
+def test_module_logging_is_off_for_the_cmdlets_that_take_the_key():
+    # M4: Module Logging (event 4103) logs parameter bindings; the property is read per call, so it
+    # must be $false on the cmdlets' module before either call, which both go through the import.
+    body = _function("Import-HybridRegistration")
+    assert body.index("Import-Module -Name $found.Path") < body.index("$owner = $commands[$name].Module")
+    assert body.index("$owner.LogPipelineExecutionDetails = $false") < body.index("$run.HybridRegistration = @{")
+    assert "foreach ($name in @('Add-HybridRunbookWorker', 'Remove-HybridRunbookWorker')) {" in body
+    for name in ("Invoke-Deregistration", "Invoke-Registration"):
+        fn = _function(name)
+        assert fn.index("$hybrid = Import-HybridRegistration") < fn.index("@splat")
+    notes = " ".join(module_docs.rendered("win_hrw_registration")["notes"])
+    assert "Module Logging" in notes and "Residual risk" in notes
+    readme = (ROOT / "roles" / "reregister" / "README.md").read_text(encoding="utf-8")
+    assert "Module Logging" in readme.split("## The account key", 1)[1].split("\n## ", 1)[0]
