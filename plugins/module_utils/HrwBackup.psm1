@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # Backups of the Windows executors (win_hrw_remediate, win_hrw_registration): the backup folder,
-# unique file names, and the reg.exe export of a registry key. Windows PowerShell 5.1, no
+# unique file names, and the reg.exe export (and import) of a registry key. Windows PowerShell 5.1, no
 # external modules. Errors are thrown to the caller, which fails the step that asked.
 
 Set-StrictMode -Version 2.0
@@ -67,11 +67,31 @@ Function Export-HrwRegistryKey {
     }
 }
 
+Function Import-HrwRegistryKey {
+    <#
+    reg.exe import of a .reg file made by Export-HrwRegistryKey (64-bit view); throws when reg.exe
+    fails or the file is missing. Its only argument is the file.
+    #>
+    param ([Parameter(Mandatory = $true)][string]$File)
+    if (-not [IO.File]::Exists($File)) {
+        throw ('reg.exe import {0} failed: the file does not exist' -f $File)
+    }
+    $reg = Join-Path -Path ([Environment]::SystemDirectory) -ChildPath 'reg.exe'
+    # As in Export-HrwRegistryKey: reg.exe import reports even success on stderr; the exit code decides.
+    $ErrorActionPreference = 'Continue'
+    $output = & $reg import $File /reg:64 2>&1
+    $ErrorActionPreference = 'Stop'
+    if ($LASTEXITCODE -ne 0) {
+        throw ('reg.exe import {0} failed (exit code {1}): {2}' -f $File, $LASTEXITCODE, (($output | ForEach-Object -Process { [string]$_ }) -join ' '))
+    }
+}
+
 $exportMembers = @{
     Function = @(
         'New-HrwBackupDirectory'
         'Get-HrwBackupPath'
         'Export-HrwRegistryKey'
+        'Import-HrwRegistryKey'
     )
 }
 Export-ModuleMember @exportMembers

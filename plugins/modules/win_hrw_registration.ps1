@@ -62,8 +62,16 @@ $backups = New-Object -TypeName System.Collections.Generic.List[Object]
 # Warnings of the cmdlets and of this module, scrubbed and emitted by Exit-Module.
 $warnings = New-Object -TypeName System.Collections.Generic.List[String]
 # State the functions share: the whole message of a failure a helper explains itself (Stop-Run,
-# reported by the main catch), and the imported HybridRegistration cmdlets.
-$run = @{ FinalMessage = $null; HybridRegistration = $null }
+# reported by the main catch), the imported HybridRegistration cmdlets, and the export of the
+# registration key this run removed (restored when the registration that follows fails).
+$run = @{
+    FinalMessage = $null
+    HybridRegistration = $null
+    RemovedKeyBackup = $null
+    RestoreTried = $false
+    RestoredFrom = $null
+    AppliedBeforeRestore = @()
+}
 
 # --------------------------------------------------------------------------- secrets
 
@@ -343,6 +351,9 @@ Function Get-ChangeSummary {
     if ($applied.Count -eq 0) {
         return 'Nothing was changed on this host.'
     }
+    if ($null -ne $run.RestoredFrom) {
+        return ('Changed before the failure: {0}; then the previous registration was restored from {1} and {2} restarted.' -f ($run.AppliedBeforeRestore -join ', '), $run.RestoredFrom, $HealthService)
+    }
     $summary = 'Changed before the failure: {0}.' -f ($applied -join ', ')
     if ($backups.Count -gt 0) {
         $summary += (' The registration as it was is in {0}: restore it with "reg import <file>" and Restart-Service HealthService.' -f (@($backups | ForEach-Object { $_.backup }) -join ', '))
@@ -400,7 +411,44 @@ Function Remove-RegistrationKey {
     finally {
         $base.Dispose()
     }
+    # The first removal of the run holds the registration as it was: the one to restore.
+    if ($null -eq $run.RemovedKeyBackup) {
+        $run.RemovedKeyBackup = $file
+    }
     Add-ActionResult -Action 'remove_registration_key' -Status 'applied' -Message ('exported {0} to {1} and removed it ({2})' -f $RegistrationPath, $file, $Why)
+}
+
+Function Restore-RegistrationKey {
+    <#
+    After a failed registration: puts back the registration key this run removed (reg.exe import
+    of its export; what the failed attempt left in the key is exported and removed first) and
+    restarts HealthService, so a wrong key loses no registration. Once per run; a failure is
+    reported in `actions`, never thrown (the run is failing already).
+    #>
+    $file = $run.RemovedKeyBackup
+    if ($null -eq $file -or $run.RestoreTried) {
+        return
+    }
+    $run.RestoreTried = $true
+    $run.AppliedBeforeRestore = @($actions | Where-Object { $_.status -eq 'applied' } | ForEach-Object { $_.action })
+    try {
+        if (Test-HrwRegistryKey -Path $RegistrationSubKey) {
+            Remove-RegistrationKey -Why 'left by the failed registration, before the restore'
+        }
+        Import-HrwRegistryKey -File $file
+        Restart-HealthService
+    }
+    catch {
+        Add-ActionResult -Action 'restore_registration_key' -Status 'failed' -Message ('restoring {0} from {1} failed: {2}' -f $RegistrationPath, $file, (Get-ErrorText -ErrorRecord $_))
+        return
+    }
+    $run.RestoredFrom = $file
+    if (@($actions | Where-Object { $_.action -eq 'deregister' -and $_.status -eq 'applied' }).Count -gt 0) {
+        Add-ActionResult -Action 'restore_registration_key' -Status 'applied' -Message (('the previous registration was restored from {0} (reg.exe import) and {1} restarted; ' +
+                'Remove-HybridRunbookWorker had deregistered it in this run, so the Automation account no longer knows it: register again once the cause is fixed') -f $file, $HealthService)
+        return
+    }
+    Add-ActionResult -Action 'restore_registration_key' -Status 'applied' -Message ('the previous registration was restored from {0} (reg.exe import) and {1} restarted' -f $file, $HealthService)
 }
 
 # --------------------------------------------------------------------------- HealthService
@@ -483,6 +531,15 @@ Function Import-HybridRegistration {
     foreach ($name in @('Add-HybridRunbookWorker', 'Remove-HybridRunbookWorker')) {
         if (-not $commands.ContainsKey($name)) {
             throw ('{0} does not export {1}' -f $found.Path, $name)
+        }
+        # Module Logging (policy "Turn on Module Logging", event 4103) would record the call with its
+        # parameter bindings, -Key included. The policy only sets the module's
+        # LogPipelineExecutionDetails at import, and PowerShell reads that property of the command's
+        # module at each call (about_EventLogs: set it to $false to stop logging a module); so it is
+        # turned off for the module of these two cmdlets, in this process only, before any call.
+        $owner = $commands[$name].Module
+        if ($null -ne $owner) {
+            $owner.LogPipelineExecutionDetails = $false
         }
     }
     $run.HybridRegistration = @{
@@ -585,6 +642,12 @@ Function Invoke-Registration {
         catch {
             $text = Get-ErrorText -ErrorRecord $_
             Add-ActionResult -Action 'register' -Status 'failed' -Message ('Add-HybridRunbookWorker failed: {0}' -f $text)
+            $again = $AllowCleanup -and -not $Cleaned -and $attempt -eq 1 -and -not (Test-Forbidden -Text $text) -and (Test-AlreadyRegistered -Text $text)
+            if (-not $again) {
+                # The run ends with this failure (the branches below): first put back the
+                # registration this run removed, so the message can say it was restored.
+                Restore-RegistrationKey
+            }
             if (Test-Forbidden -Text $text) {
                 Stop-Run -Message (Get-ForbiddenMessage -Cmdlet 'Add-HybridRunbookWorker' -Text $text)
             }
@@ -761,6 +824,11 @@ try {
 }
 catch {
     $text = Get-ErrorText -ErrorRecord $_
+    if ($state -ne 'absent') {
+        # Any other failure after the key was removed (the import of HybridRegistration, a restart):
+        # restore it too. Removing the key is the goal of absent's fallback, never undone.
+        Restore-RegistrationKey
+    }
     $registrationAfter = Read-Registration
     $module.Result.state_after = Get-RegistrationState -Registration $registrationAfter
     $module.Diff.after = Format-Registration -Registration $registrationAfter

@@ -52,6 +52,10 @@ description:
     C(********) (as are its URL-encoded forms) in every message, action, warning and diff text.
   - Before anything is removed, the key is exported with C(reg.exe export) to
     C(<backup_dir>\HybridRunbookWorker-<UTC yyyymmddTHHMMSSZ>.reg) and listed in RV(backups).
+  - When the run removed the key (O(state=reregistered), or O(allow_destructive) over another registration)
+    and the registration that follows fails (a 403 from a wrong key, or any other error), the export is
+    imported again (C(reg.exe import)), C(HealthService) is restarted, and RV(actions) and RV(msg) say
+    "the previous registration was restored from <file>" (V(restore_registration_key)).
 options:
   state:
     description:
@@ -114,6 +118,11 @@ notes:
   - After a deregistration, the worker's certificate stays valid for 45 minutes; a stale worker entry in the
     Automation account is deleted in the portal (Hybrid worker groups).
   - Restore a backup with C(reg import <file>), then C(Restart-Service HealthService).
+  - PowerShell Module Logging (event 4103) would record the C(-Key) of the HybridRegistration cmdlets;
+    the module turns C(LogPipelineExecutionDetails) off for that module before calling them. Residual
+    risk - commands of other modules that HybridRegistration calls internally (its source is not public)
+    are still logged when the policy covers them, and a transcript (C(Start-Transcript) or the
+    transcription policy) is not affected by that switch; keep such logs readable by administrators only.
 seealso:
   - module: azure_hrw.doctor.hrw_registration
   - module: azure_hrw.doctor.win_hrw_facts
@@ -207,8 +216,9 @@ actions:
     action:
       description:
         - V(deregister) (C(Remove-HybridRunbookWorker)), V(remove_registration_key) (export and remove
-          C(HKLM:\SOFTWARE\Microsoft\HybridRunbookWorker)), V(restart_health_service) or V(register)
-          (C(Add-HybridRunbookWorker)).
+          C(HKLM:\SOFTWARE\Microsoft\HybridRunbookWorker)), V(restart_health_service), V(register)
+          (C(Add-HybridRunbookWorker)) or V(restore_registration_key) (the key this run removed imported
+          again after a failed V(register)).
       returned: always
       type: str
       sample: register

@@ -58,6 +58,10 @@ $AclInheritance = @('none', 'container_object')
 # Registry exports already made this run (key path -> backup file): removing two values of one
 # key backs the key up once, before the first removal.
 $KeyBackups = @{}
+# Check mode: the start type each service_start_type primitive of the run would set (service name
+# -> Automatic|Manual|Disabled). A later service_start judges the service by it, not by the live
+# start type, which check mode left as it was.
+$PendingStartType = @{}
 
 # --------------------------------------------------------------------------- validation
 
@@ -394,8 +398,14 @@ Function Invoke-ServiceOp {
         $result.msg = ('{0} is already running' -f $name)
         return $result
     }
-    if ($status -ne 'Running' -and (Get-ServiceStartMode -Name $name) -eq 'Disabled') {
-        throw ('the service {0} is disabled; set its start type first' -f $name)
+    if ($status -ne 'Running') {
+        $startMode = Get-ServiceStartMode -Name $name
+        if ($module.CheckMode -and $PendingStartType.ContainsKey($name)) {
+            $startMode = $PendingStartType[$name]
+        }
+        if ($startMode -eq 'Disabled') {
+            throw ('the service {0} is disabled; set its start type first' -f $name)
+        }
     }
     Set-PrimitiveChange -Result $result
     $result.after = '{0}: Running' -f $name
@@ -430,6 +440,7 @@ Function Invoke-ServiceStartType {
     }
     Set-PrimitiveChange -Result $result
     if ($module.CheckMode) {
+        $PendingStartType[$name] = $wanted
         $result.msg = ('would set the start type of {0} to {1}' -f $name, $wanted)
         return $result
     }
@@ -702,6 +713,28 @@ Function Invoke-AclGrant {
 
 # --------------------------------------------------------------------------- run
 
+Function Start-StoppedService {
+    <#
+    After a step failed: starts again, each within service_timeout, the services its service_stop
+    primitives stopped and no later primitive started (a failed purge must not leave HealthService
+    down). Returns one note per service for the step's msg; never throws (the step failed already).
+    #>
+    param ([Parameter(Mandatory = $true)][AllowEmptyCollection()][string[]]$Names)
+    $notes = foreach ($name in $Names) {
+        try {
+            $service = Get-ServiceController -Name $name
+            if ([string]$service.Status -ne 'Running') {
+                Start-ServiceBounded -Service $service
+                'started {0} again after the failure' -f $name
+            }
+        }
+        catch {
+            'could not start {0} again after the failure: {1}' -f $name, (Get-ErrorText -ErrorRecord $_)
+        }
+    }
+    , [string[]]@($notes)
+}
+
 Function Invoke-Primitive {
     param ([Parameter(Mandatory = $true)][System.Collections.IDictionary]$Primitive, [Parameter(Mandatory = $true)][string]$Action)
     switch ([string]$Primitive['op']) {
@@ -762,6 +795,8 @@ foreach ($step in $steps) {
         reboot_required = $false
     }
     $stepFailed = $null
+    # Services this step stopped: started again if the step fails before its own service_start.
+    $stoppedHere = New-Object -TypeName System.Collections.Generic.List[String]
     foreach ($primitive in @($step['primitives'])) {
         if ($null -ne $failedStep -or $null -ne $stepFailed) {
             $skipped = New-PrimitiveResult -Primitive $primitive -Target (Get-PrimitiveTarget -Primitive $primitive)
@@ -771,7 +806,11 @@ foreach ($step in $steps) {
             continue
         }
         try {
-            $results.Add((Invoke-Primitive -Primitive $primitive -Action $action))
+            $outcome = Invoke-Primitive -Primitive $primitive -Action $action
+            $results.Add($outcome)
+            if ($outcome.op -eq 'service_stop' -and $outcome.status -eq 'applied') {
+                $stoppedHere.Add($outcome.target)
+            }
         }
         catch {
             $failure = New-PrimitiveResult -Primitive $primitive -Target (Get-PrimitiveTarget -Primitive $primitive)
@@ -789,6 +828,10 @@ foreach ($step in $steps) {
     elseif ($null -ne $stepFailed) {
         $stepResult.status = 'failed'
         $stepResult.msg = ('{0} failed: {1}' -f $stepFailed.op, $stepFailed.msg)
+        $restarted = Start-StoppedService -Names $stoppedHere.ToArray()
+        if ($restarted.Count -gt 0) {
+            $stepResult.msg = '{0}; {1}' -f $stepResult.msg, ($restarted -join '; ')
+        }
         $failedStep = $action
     }
     elseif ($changedOnes.Count -gt 0) {

@@ -103,6 +103,15 @@ def test_windows_update_service_is_enabled_by_auto():
     assert "WUServiceRunningCheck" in result["cleared"]
 
 
+def test_windows_update_service_in_check_mode_would_enable_and_start_it():
+    # wuauserv Disabled: check mode must not fail on the start the earlier start type would allow
+    result, fake, executor = run({}, "windows_fault_wu_disabled.json", "wu_check_mode", check_mode=True)
+    assert sent_steps(fake) == executor["invocation"]["module_args"]["steps"]
+    assert result.get("failed") is not True, result["msg"]
+    assert result["steps"][0]["action"] == "enable_windows_update_service"
+    assert {s["status"] for s in result["steps"]} == {"would_apply"} and result["changed"] is True
+
+
 def test_already_registered_is_removed_only_when_named_with_the_switch():
     result, fake, executor = run({"actions": ["remove_hybrid_registration"], "allow_destructive": True},
                                  "windows_fault_already_registered.json", "registration_removed",

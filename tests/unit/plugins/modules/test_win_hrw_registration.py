@@ -29,14 +29,14 @@ RECORDED = ROOT / "tests" / "unit" / "fixtures" / "windows_registration"
 RECORDINGS = sorted(p.name for p in RECORDED.glob("*.json"))
 EXPECTED = {"present_added.json", "present_unchanged.json", "present_already_registered_refused.json",
             "reregistered_applied.json", "absent_removed.json", "absent_unchanged.json", "present_check_mode.json",
-            "wrong_key_403.json"}
+            "wrong_key_403.json", "reregistered_wrong_key_restored.json"}
 # The key the recordings' runs were given (a made-up 64-byte base64 key, with the +, / and = that URL-encode).
 KEY = "q1Zx+7Rk/0aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3wX4yZ5a6b7c8d9e0f1g2h3i4j5k6l7m8n9o0p1q2r3s4t5u6v7w8x9y0z1A2B3C4D5E6F=="
 KEY_FORMS = {KEY, quote(KEY, safe=""), quote(KEY, safe="").lower(), quote(KEY, safe="/")}
-ACTIONS = {"deregister", "remove_registration_key", "restart_health_service", "register"}
+ACTIONS = {"deregister", "remove_registration_key", "restart_health_service", "register", "restore_registration_key"}
 STATUSES = {"applied", "would_apply", "skipped", "failed"}
 LAYOUTS = {"none", "empty_key", "root_value", "account_group", "account_group_user", "account_only"}
-APPROVED_VERBS = facts_source.APPROVED_VERBS | {"Hide", "Exit", "Stop", "Remove", "Restart"}
+APPROVED_VERBS = facts_source.APPROVED_VERBS | {"Hide", "Exit", "Stop", "Remove", "Restart", "Restore"}
 TYPES = {"bool": bool, "str": str, "list": list, "dict": dict}
 NULLABLE = {"account_id", "group"}
 
@@ -172,9 +172,10 @@ def test_the_key_is_never_given_to_a_child_process(root, parser):
     assert external == []
     backup_root = facts_source._parse(parser, BACKUP_PSM1)
     external = [facts_source._text(c) for c in _commands(backup_root) if facts_source._text(c).startswith("&")]
-    assert external == ["& $reg export $RegPath $File /y /reg:64 2>&1"]
+    assert external == ["& $reg export $RegPath $File /y /reg:64 2>&1", "& $reg import $File /reg:64 2>&1"]
     assert re.findall(r"Export-HrwRegistryKey [^\n]*", source) == [
         "Export-HrwRegistryKey -RegPath ('HKLM\\' + $RegistrationSubKey) -File $file"]
+    assert re.findall(r"Import-HrwRegistryKey [^\n]*", source) == ["Import-HrwRegistryKey -File $file"]
 
 
 def test_the_checker_catches_a_key_given_to_a_child_process(parser):
@@ -268,7 +269,9 @@ def test_recording_agrees_with_itself(name):
     assert {a["action"] for a in result["actions"]} <= ACTIONS and set(statuses) <= STATUSES
     assert ("would_apply" in statuses) == check_mode and ("applied" not in statuses or not check_mode)
     assert result["changed"] == any(s in ("applied", "would_apply") for s in statuses)
-    assert result.get("failed", False) == (statuses[-1:] == ["failed"] or name == "present_already_registered_refused.json")
+    # a failed run ends with the failed action, or with the restore of the key it had removed
+    restored = [a["action"] for a in result["actions"][-1:]] == ["restore_registration_key"]
+    assert result.get("failed", False) == (statuses[-1:] == ["failed"] or restored or name == "present_already_registered_refused.json")
     assert result["diff"]["before"].startswith("HKLM:\\SOFTWARE\\Microsoft\\HybridRunbookWorker")
     assert (result["diff"]["before"] != result["diff"]["after"]) == (result["state_before"] != result["state_after"])
     # each backup belongs to an action that ran, in the backup_dir, named by the run's UTC stamp
@@ -289,7 +292,8 @@ def test_recording_agrees_with_itself(name):
 
 def _templates():
     """Every single-quoted literal of the source as a regex ({n} placeholders match any text)."""
-    literals = re.findall(r"'((?:[^']|'')*)'", _source())
+    # a literal split over lines ('...' +<newline> '...') is one template
+    literals = re.findall(r"'((?:[^']|'')*)'", re.sub(r"' \+\n\s*'", "", _source()))
     out = []
     for literal in literals:
         literal = literal.replace("''", "'")
@@ -375,3 +379,48 @@ def test_wrong_key_surfaces_the_403_with_its_causes_and_changes_nothing():
         assert body.index("Test-Forbidden") < body.index("Stop-Run -Message (Get-ForbiddenMessage")
     dereg = _function("Invoke-Deregistration")
     assert dereg.index("Stop-Run -Message (Get-ForbiddenMessage") < dereg.index("return 'failed'")
+
+
+def test_a_failed_registration_restores_the_key_this_run_removed():
+    # M3: reregistered (or allow_destructive) removes the key before Add-HybridRunbookWorker proves
+    # the URL and key; when that fails, the export is imported again and HealthService restarted.
+    remove = _function("Remove-RegistrationKey")
+    assert remove.index(".DeleteSubKeyTree(") < remove.index("$run.RemovedKeyBackup = $file")
+    restore = _function("Restore-RegistrationKey")
+    assert "if ($null -eq $file -or $run.RestoreTried) {" in restore and "$run.RestoreTried = $true" in restore
+    assert restore.index("Remove-RegistrationKey -Why") < restore.index("Import-HrwRegistryKey -File $file") < restore.index("Restart-HealthService")
+    assert "Add-ActionResult -Action 'restore_registration_key' -Status 'failed'" in restore.split("catch {", 1)[1]
+    assert "throw" not in restore.split("#>", 1)[1]
+    # in Invoke-Registration, before the first message that ends the run (it names the restore)
+    catch = _function("Invoke-Registration").split("catch {", 1)[1]
+    assert catch.index("Restore-RegistrationKey") < catch.index("Stop-Run")
+    assert "if (-not $again) {" in catch and "(Test-AlreadyRegistered -Text $text)" in catch.split("if (-not $again)", 1)[0]
+    # any other failure of present/reregistered restores too; absent's fallback removal is kept
+    main_catch = _source().split("\ncatch {\n", 1)[1]
+    assert main_catch.index("if ($state -ne 'absent') {") < main_catch.index("Restore-RegistrationKey") < main_catch.index("Read-Registration")
+    assert "the previous registration was restored from {1}" in _function("Get-ChangeSummary")
+    helper = BACKUP_PSM1.read_text(encoding="utf-8").split("Function Import-HrwRegistryKey {", 1)[1].split("\n}\n", 1)[0]
+    assert "/reg:64" in helper and helper.index("$LASTEXITCODE -ne 0") < helper.index("throw ('reg.exe import {0} failed (exit code")
+    result = load("reregistered_wrong_key_restored.json")
+    assert result["failed"] is True and result["state_after"] == result["state_before"]
+    assert [(a["action"], a["status"]) for a in result["actions"]][-3:] == [
+        ("register", "failed"), ("restart_health_service", "applied"), ("restore_registration_key", "applied")]
+    backup = result["backups"][0]["backup"]
+    assert "the previous registration was restored from %s" % backup in result["msg"]
+    assert "403 Forbidden" in result["msg"] and backup in result["actions"][-1]["msg"]
+
+
+def test_module_logging_is_off_for_the_cmdlets_that_take_the_key():
+    # M4: Module Logging (event 4103) logs parameter bindings; the property is read per call, so it
+    # must be $false on the cmdlets' module before either call, which both go through the import.
+    body = _function("Import-HybridRegistration")
+    assert body.index("Import-Module -Name $found.Path") < body.index("$owner = $commands[$name].Module")
+    assert body.index("$owner.LogPipelineExecutionDetails = $false") < body.index("$run.HybridRegistration = @{")
+    assert "foreach ($name in @('Add-HybridRunbookWorker', 'Remove-HybridRunbookWorker')) {" in body
+    for name in ("Invoke-Deregistration", "Invoke-Registration"):
+        fn = _function(name)
+        assert fn.index("$hybrid = Import-HybridRegistration") < fn.index("@splat")
+    notes = " ".join(module_docs.rendered("win_hrw_registration")["notes"])
+    assert "Module Logging" in notes and "Residual risk" in notes
+    readme = (ROOT / "roles" / "reregister" / "README.md").read_text(encoding="utf-8")
+    assert "Module Logging" in readme.split("## The account key", 1)[1].split("\n## ", 1)[0]

@@ -148,7 +148,7 @@ def _check(value, spec, where):
 
 def test_recordings_exist():
     assert {"purge_applied.json", "purge_check_mode.json", "tls12_applied_reboot.json", "wu_unchanged.json",
-            "wu_applied.json", "registration_removed.json", "acl_failed.json"} <= set(RECORDINGS)
+            "wu_applied.json", "wu_check_mode.json", "registration_removed.json", "acl_failed.json"} <= set(RECORDINGS)
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
@@ -214,12 +214,54 @@ def test_recording_runs_the_primitives_windows_repair_builds(name):
         assert _ops(step["primitives"]) == _ops(built) == _ops(outcome["primitives"]), name
 
 
-def test_check_mode_recording_touches_nothing():
-    result = load("purge_check_mode.json")
+@pytest.mark.parametrize("name", ["purge_check_mode.json", "wu_check_mode.json"])
+def test_check_mode_recording_touches_nothing(name):
+    result = load(name)
     assert result["changed"] is True and result["backups"] == []
     statuses = [p["status"] for s in result["steps"] for p in s["primitives"]]
     assert "applied" not in statuses and "would_apply" in statuses
     assert all(p["backup"] is None for s in result["steps"] for p in s["primitives"])
+
+
+def _templates():
+    """Every single-quoted literal of the source with a {n} placeholder, as a regex."""
+    out = []
+    for literal in re.findall(r"'((?:[^']|'')*)'", MODULE_PS1.read_text(encoding="utf-8")):
+        literal = literal.replace("''", "'")
+        if "{0}" in literal:
+            out.append(re.compile("^" + re.sub(r"\\\{\d\\\}", ".+", re.escape(literal)) + "$", re.S))
+    return out
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_recording_primitive_messages_come_from_the_source(name):
+    templates = _templates()
+    for step in load(name)["steps"]:
+        for prim in step["primitives"]:
+            if prim["status"] not in ("failed", "not_run"):
+                assert any(t.match(prim["msg"]) for t in templates), prim["msg"]
+
+
+def test_check_mode_starts_a_disabled_service_whose_start_type_an_earlier_primitive_sets():
+    # H1: in check mode service_start_type changes nothing, so service_start must judge the service
+    # by the start type the run would have set, not throw "disabled".
+    set_type = MODULE_PS1.read_text(encoding="utf-8").split("Function Invoke-ServiceStartType {", 1)[1].split("\n}\n", 1)[0]
+    check = set_type.split("if ($module.CheckMode) {", 1)[1].split("return $result", 1)[0]
+    assert "$PendingStartType[$name] = $wanted" in check
+    op = MODULE_PS1.read_text(encoding="utf-8").split("Function Invoke-ServiceOp {", 1)[1].split("\n}\n", 1)[0]
+    disabled = op.index("throw ('the service {0} is disabled")
+    planned = op.index("$startMode = $PendingStartType[$name]")
+    assert op.index("$startMode = Get-ServiceStartMode -Name $name") < planned < disabled
+    assert "if ($module.CheckMode -and $PendingStartType.ContainsKey($name)) {" in op[:planned]
+    assert "if ($startMode -eq 'Disabled') {" in op[planned:disabled]
+    # the recording of that run: both primitives would apply, the start follows the planned type
+    result = load("wu_check_mode.json")
+    step = result["steps"][0]
+    assert step["action"] == "enable_windows_update_service" and step["status"] == "would_apply"
+    start_type, start = step["primitives"]
+    assert start_type["before"] == "wuauserv start type: Disabled" and start_type["status"] == "would_apply"
+    assert start["op"] == "service_start" and start["status"] == "would_apply" and start["msg"] == "would start wuauserv"
+    assert result["changed"] is True and "failed" not in result
 
 
 def test_unchanged_recording_is_a_second_run():
@@ -233,3 +275,25 @@ def test_failed_recording_reports_the_failure_and_the_steps_not_run():
     assert result["failed"] is True
     assert [s["status"] for s in result["steps"]] == ["failed", "not_run"]
     assert "unauthorized" in result["steps"][0]["msg"]
+
+
+def test_a_failed_step_starts_again_the_services_it_stopped():
+    # M1: purge stops HealthService; when the archive or the removal fails, the closing
+    # service_start is not run, so the executor starts the service again and says so.
+    text = MODULE_PS1.read_text(encoding="utf-8")
+    loop = text.split("foreach ($step in $steps) {", 1)[1]
+    assert "if ($outcome.op -eq 'service_stop' -and $outcome.status -eq 'applied') {" in loop
+    assert "$stoppedHere.Add($outcome.target)" in loop
+    failed = loop.split("elseif ($null -ne $stepFailed) {", 1)[1].split("\n    }\n", 1)[0]
+    assert "$restarted = Start-StoppedService -Names $stoppedHere.ToArray()" in failed
+    assert failed.index("Start-StoppedService") < failed.index("$failedStep = $action")
+    assert "($restarted -join '; ')" in failed
+    helper = text.split("Function Start-StoppedService {", 1)[1].split("\n}\n", 1)[0]
+    # bounded, only when not running, and a failure to start is reported, not thrown
+    assert "Start-ServiceBounded -Service $service" in helper and "-ne 'Running'" in helper
+    assert "catch {" in helper and "throw" not in helper.split("#>", 1)[1]
+    result = load("purge_archive_failed.json")
+    step = result["steps"][0]
+    assert [p["status"] for p in step["primitives"]] == ["applied", "failed", "not_run"]
+    assert step["msg"].endswith("; started HealthService again after the failure")
+    assert any(t.match("started HealthService again after the failure") for t in _templates())
