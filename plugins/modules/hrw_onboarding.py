@@ -22,7 +22,7 @@ description:
     O(group_name) and, when it records one (C([registration-metadata] workspace_id)), the workspace O(workspace_id);
     V(absent) is C(changed=false) when the file does not exist.
   - With V(present), a registration to another account, group or workspace is in the way (C(--register) would
-    answer "an existing worker was found"): it is deregistered and the worker registered again only with
+    answer "an existing worker was found"), so it is deregistered and the worker registered again only with
     O(allow_destructive=true), else the module fails, naming the switch and what differs.
   - Registers and deregisters with the agent's own C(onboarding.py) (C(--register)/C(--deregister) with
     C(-w -k -g -e)), whose Python 3 part C(<automationworker>/3.x/scripts/onboarding3.py) is imported and its
