@@ -151,7 +151,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether a step changed (in check mode - would change) the host.
+  description:
+    - Whether a step changed (in check mode - would change) the host.
+    - When the executor fails without reporting its steps (it crashed, or the connection was lost while it ran),
+      whether a step ran is not known - V(true) outside check mode (it may have changed the host, as Ansible reports
+      for commands whose effect it cannot tell), with every planned step V(unknown) and a message that names
+      O(backup_dir) to look for backups it may have made.
   returned: always
   type: bool
 steps:
@@ -182,6 +187,8 @@ steps:
       description:
         - V(applied) (changed the host), V(unchanged) (already right), V(would_apply) (check mode),
           V(failed), V(not_run) (an earlier step failed), V(skipped) (see RV(steps[].reason)).
+        - V(unknown) - the executor failed without reporting this step; it may or may not have run (its
+          RV(steps[].changed) is V(true) outside check mode).
       type: str
       sample: applied
     reason:
