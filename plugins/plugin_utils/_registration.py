@@ -20,7 +20,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.registration_
     check_registration_url,
     check_workspace_id,
 )
-from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import MASK, scrub  # noqa: F401 (MASK re-exported)
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.secrets import MASK, scrub  # noqa: F401 (re-exported); pylint: disable=unused-import
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import check_backup_dir
 
 LINUX_MODULE = "azure_hrw.doctor.hrw_onboarding"

@@ -370,8 +370,8 @@ def test_present_registered_there_in_the_same_workspace_is_already_registered(la
     lab.register(workspace=WS.upper())  # GUIDs compare case-insensitively
     result, diff, error = lab.run()
     assert error is None and result["changed"] is False and lab.calls() == []
-    assert result["msg"] == "already registered: account %s, group g1, workspace %s (%s)" % (ACCOUNT, WS.upper(),
-                                                                                                lo.WORKER_CONF)
+    assert result["msg"] == "already registered: account %s, group g1, workspace %s (%s)" % (
+        ACCOUNT, WS.upper(), lo.WORKER_CONF)
 
 
 def test_present_registered_to_another_workspace_needs_the_switch(lab):
