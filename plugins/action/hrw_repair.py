@@ -14,6 +14,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw import windows_repair
+from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.linux_repair import DEFAULT_BACKUP_DIR as LINUX_BACKUP_DIR
 from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.repair_plan import (
     PLANNED,
     PlanError,
@@ -33,6 +34,8 @@ from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._diagnose import 
 )
 from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import (
     FAILED,
+    NOT_RUN,
+    UNKNOWN,
     check_backup_dir,
     check_installer,
     diffs,
@@ -46,6 +49,7 @@ from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import (
 )
 
 _ACTION_NAME = "hrw_repair"
+WINDOWS_BACKUP_DIR = "C:\\ProgramData\\azure_hrw.doctor\\backup"  # win_hrw_remediate's default
 
 
 class ActionModule(ActionBase):
@@ -95,10 +99,15 @@ class ActionModule(ActionBase):
                 return result
             executed = outcome.get("steps") or []
             executor_error = module_error_text(outcome) if outcome.get("failed") else None
+            if outcome.get("failed") and not isinstance(outcome.get("steps"), list):
+                # No step results (a crash, a lost connection mid-run): whether a step ran is not
+                # known, so nothing claims it did not, and changed errs on the side of "maybe".
+                return self._unknown_outcome(result, steps, module_name, executor_error, backup_dir, windows)
             if outcome.get("failed") and not executed:
+                # The executor said it ran no step (it refused its input first).
                 result.update(failed=True, changed=False, steps=steps,
                               msg="%s: the executor %s failed before any step ran: %s"
-                              % (_ACTION_NAME, module_name, module_error_text(outcome)))
+                              % (_ACTION_NAME, module_name, executor_error))
                 return result
         steps = merge_results(steps, executed)
         changed = any(s["changed"] for s in steps)
@@ -156,6 +165,21 @@ class ActionModule(ActionBase):
             if result["regressed"]:
                 reasons.append("verify: passed before and not after: %s" % ", ".join(result["regressed"]))
             result["msg"] = "%s: %s. %s" % (_ACTION_NAME, "; ".join(reasons), result["msg"])
+        return result
+
+    def _unknown_outcome(self, result, steps, module_name, error, backup_dir, windows):
+        """The executor failed without a ``steps`` list: each planned step is ``unknown`` and, as
+        Ansible does when a module cannot tell (command), counted as changed, outside check mode."""
+        maybe = not self._task.check_mode
+        where = backup_dir or (WINDOWS_BACKUP_DIR if windows else LINUX_BACKUP_DIR)
+        merged = merge_results(steps, [])
+        for step in merged:
+            if step["status"] == NOT_RUN:
+                step.update(status=UNKNOWN, changed=maybe,
+                            msg="result unknown: the executor failed without reporting its steps (%s)" % error)
+        result.update(failed=True, changed=maybe, steps=merged, backups=[],
+                      msg="%s: the executor %s failed: %s; its steps' results are unknown (check backup_dir %s for "
+                          "backups it may have made)" % (_ACTION_NAME, module_name, error, where))
         return result
 
     def _collect(self, task_vars, probe_timeout, args, expectations):

@@ -19,7 +19,11 @@ description:
     then calls this module once. Use that action rather than this module directly.
   - Reads the user (DIY) worker registration from C(/home/nxautomation/state/worker.conf) and makes it what
     O(state) says. V(present) is C(changed=false) when that file already names the account of O(url) and
-    O(group_name); V(absent) is C(changed=false) when the file does not exist.
+    O(group_name) and, when it records one (C([registration-metadata] workspace_id)), the workspace O(workspace_id);
+    V(absent) is C(changed=false) when the file does not exist.
+  - With V(present), a registration to another account, group or workspace is in the way (C(--register) would
+    answer "an existing worker was found"), so it is deregistered and the worker registered again only with
+    O(allow_destructive=true), else the module fails, naming the switch and what differs.
   - Registers and deregisters with the agent's own C(onboarding.py) (C(--register)/C(--deregister) with
     C(-w -k -g -e)), whose Python 3 part C(<automationworker>/3.x/scripts/onboarding3.py) is imported and its
     C(main()) run B(inside this module's process) with C(sys.argv) set there, so the key is not in any process's
@@ -72,17 +76,19 @@ options:
     description:
       - The Log Analytics workspace id the OMS agent reports to (C(onboarding.py -w)); its
         C(/var/opt/microsoft/omsagent/<id>/state) and C(run) must exist.
+      - With V(present), compared with the C(workspace_id) that C(worker.conf) records, when it records one.
     type: str
     required: true
   allow_destructive:
     description:
       - Allow the fallback (back up, rename the state files to C(*_old)) with V(present) and V(absent), and a
-        registration of another account or group to be replaced with V(present).
+        registration of another account, group or workspace to be replaced with V(present).
     type: bool
     default: false
   backup_dir:
     description:
-      - Absolute directory for the backups (created mode 0700; copies mode 0600).
+      - Absolute directory for the backups (created mode 0700; copies created mode 0600). An existing directory
+        keeps its mode; when group or others have any permission on it, the result has a warning.
     type: path
     default: /var/opt/microsoft/hrw-doctor/backup
 attributes:
@@ -91,7 +97,7 @@ attributes:
     details: Nothing is imported, run, copied or renamed; RV(state_after) and RV(actions) say what would be.
   diff_mode:
     support: full
-    details: The registration (worker.conf path, account id, group) before and after.
+    details: The registration (worker.conf path, account id, group, workspace id when recorded) before and after.
   platform:
     support: full
     platforms: posix

@@ -21,6 +21,8 @@ description:
   - V(present) registers the worker in O(group_name) of the Automation account of O(registration_url), and
     reports C(changed=false) when the host is already registered there (read from
     C(/home/nxautomation/state/worker.conf) on Linux, from C(HKLM:\SOFTWARE\Microsoft\HybridRunbookWorker) on Windows).
+    On Linux the workspace that C(worker.conf) records, when it records one, must also be O(workspace_id); a worker
+    of another workspace is registered again only with O(allow_destructive=true).
   - V(absent) deregisters it, and reports C(changed=false) when it is not registered.
   - V(reregistered) deregisters, cleans the stale state (backed up first) and registers again.
   - "Linux - runs the agent's own C(onboarding.py) (C(--register)/C(--deregister) with the workspace, key, group and

@@ -21,9 +21,11 @@ description:
   - Each action looks at the current state first and changes only what differs, so a second run
     reports C(unchanged). The two restarts (V(restart_agent), V(restart_worker_manager)) change
     something whenever they run; the planner runs them only when a finding they fix is not Passed.
-  - Every file is copied into O(backup_dir) (name C(<path with _>.<UTC yyyymmddTHHMMSSZ>), mode
-    0600) before it is changed or removed; the result lists each copy with its sha256.
-  - After a failed step the remaining steps are not run (status V(not_run)).
+  - Every file is copied into O(backup_dir) (name C(<path with _>.<UTC yyyymmddTHHMMSSZ>), created
+    with mode 0600, a C(.2), C(.3) ... suffix rather than over an existing copy) before it is changed
+    or removed; the result lists each copy with its sha256.
+  - After a failed step the remaining steps are not run (status V(not_run)). A step that stops on
+    any error (also an unexpected one) is V(failed) with the error and the backups it made so far.
   - The actions are V(restart_agent) (C(service_control restart), then the DSC consistency check
     C(PerformRequiredConfigurationChecks.py) as omsagent), V(restart_worker_manager) (end the worker
     manager and worker processes, whoever runs them, then the DSC consistency check, which starts the
@@ -53,7 +55,8 @@ options:
   backup_dir:
     description:
       - Directory on the host for the backups (and a downloaded installer). Created with mode 0700
-        when needed.
+        when needed. An existing directory keeps its mode; when group or others have any permission
+        on it, the msg of the first step that writes there ends with a warning line.
     type: path
     default: /var/opt/microsoft/hrw-doctor/backup
 attributes:

@@ -155,7 +155,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether a step changed (in check mode - would change) the host.
+  description:
+    - Whether a step changed (in check mode - would change) the host.
+    - When the executor fails without reporting its steps (it crashed, or the connection was lost while it ran),
+      whether a step ran is not known - V(true) outside check mode (it may have changed the host, as Ansible reports
+      for commands whose effect it cannot tell), with every planned step V(unknown) and a message that names
+      O(backup_dir) to look for backups it may have made.
   returned: always
   type: bool
 steps:
@@ -186,6 +191,8 @@ steps:
       description:
         - V(applied) (changed the host), V(unchanged) (already right), V(would_apply) (check mode),
           V(failed), V(not_run) (an earlier step failed), V(skipped) (see RV(steps[].reason)).
+        - V(unknown) - the executor failed without reporting this step; it may or may not have run (its
+          RV(steps[].changed) is V(true) outside check mode).
       type: str
       sample: applied
     reason:
@@ -293,7 +300,8 @@ summary:
   description: How many steps ended in each status, how many were planned, and how many RuleIds were cleared, remain or regressed.
   returned: success
   type: dict
-  sample: {planned: 2, applied: 2, unchanged: 0, would_apply: 0, failed: 0, not_run: 0, skipped: 1, cleared: 2, remaining: 1, regressed: 0}
+  sample: {planned: 2, applied: 2, unchanged: 0, would_apply: 0, failed: 0, not_run: 0, unknown: 0, skipped: 1, cleared: 2,
+           remaining: 1, regressed: 0}
 digest:
   description:
     - One readable line per step (action, status, message) and per backup, then one per finding only a person can

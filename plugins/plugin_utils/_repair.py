@@ -29,7 +29,8 @@ WINDOWS_EXECUTOR = "azure_hrw.doctor.win_hrw_remediate"
 
 #: Step statuses after execution (the plan's ``planned`` becomes one of the first four).
 APPLIED, UNCHANGED, WOULD_APPLY, FAILED, NOT_RUN = "applied", "unchanged", "would_apply", "failed", "not_run"
-STATUSES = (APPLIED, UNCHANGED, WOULD_APPLY, FAILED, NOT_RUN, SKIPPED)
+UNKNOWN = "unknown"  # a planned step whose result the executor never reported (it crashed)
+STATUSES = (APPLIED, UNCHANGED, WOULD_APPLY, FAILED, NOT_RUN, UNKNOWN, SKIPPED)
 
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:\\|\\\\[^\\]+\\[^\\]+)")
 

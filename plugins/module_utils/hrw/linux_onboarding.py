@@ -106,8 +106,9 @@ def read_registration(host):
     state.update(registered=True, layout="worker_conf")
     conf = configparser.ConfigParser(interpolation=None)
     try:
-        conf.read(path)
-    except (configparser.Error, OSError, UnicodeDecodeError):
+        with open(path, "rb") as handle:  # a stray byte that is not UTF-8 must not hide the account
+            conf.read_string(handle.read().decode("utf-8", "replace"))
+    except (configparser.Error, OSError):
         return state
 
     def get(section, key):
@@ -125,8 +126,9 @@ def public_state(state):
     return dict((k, state.get(k)) for k in ("registered", "account_id", "group", "layout"))
 
 
-def expected_state(account_id, group):
-    return {"registered": True, "account_id": account_id, "group": group, "layout": "worker_conf"}
+def expected_state(account_id, group, workspace_id=None):
+    return {"registered": True, "account_id": account_id, "group": group, "layout": "worker_conf",
+            "workspace_id": workspace_id}
 
 
 NOT_REGISTERED = {"registered": False, "account_id": None, "group": None, "layout": "none"}
@@ -137,7 +139,10 @@ def state_text(state):
     if not state.get("registered"):
         return "not registered (no %s)\n" % WORKER_CONF
     account, group = state.get("account_id") or "(none)", state.get("group") or "(none)"
-    return "%s\naccount_id: %s\ngroup: %s\n" % (WORKER_CONF, account, group)
+    text = "%s\naccount_id: %s\ngroup: %s\n" % (WORKER_CONF, account, group)
+    if state.get("workspace_id"):
+        text += "workspace_id: %s\n" % state["workspace_id"]
+    return text
 
 
 def describe(state):
@@ -145,12 +150,26 @@ def describe(state):
         return "not registered"
     if not state.get("account_id"):
         return "%s exists but names no account (a stale or partial registration)" % WORKER_CONF
-    return "account %s, group %s (%s)" % (state["account_id"], state.get("group"), WORKER_CONF)
+    workspace = ", workspace %s" % state["workspace_id"] if state.get("workspace_id") else ""
+    return "account %s, group %s%s (%s)" % (state["account_id"], state.get("group"), workspace, WORKER_CONF)
 
 
-def matches(state, account_id, group):
-    return bool(state.get("registered") and state.get("account_id") == (account_id or "").lower()
-                and (state.get("group") or "").lower() == (group or "").lower())
+def differences(state, account_id, group, workspace_id=None):
+    """What of the registration differs from the one wanted (``["workspace_id A, not B"]``); the
+    workspace counts only when worker.conf records one ([registration-metadata] workspace_id)."""
+    out = []
+    if state.get("account_id") != (account_id or "").lower():
+        out.append("account_id %s, not %s" % (state.get("account_id") or "(none)", account_id))
+    if (state.get("group") or "").lower() != (group or "").lower():
+        out.append("group %s, not %s" % (state.get("group") or "(none)", group))
+    recorded = state.get("workspace_id")
+    if recorded and workspace_id and recorded.lower() != workspace_id.lower():
+        out.append("workspace_id %s, not %s" % (recorded, workspace_id))
+    return out
+
+
+def matches(state, account_id, group, workspace_id=None):
+    return bool(state.get("registered") and not differences(state, account_id, group, workspace_id))
 
 
 # --------------------------------------------------------------------------- in-process onboarding
@@ -504,17 +523,19 @@ class Run(object):
         """``(steps, done_msg)``: steps among deregister, backup_state, register; done_msg when
         nothing is to be done."""
         state, account, group = self.p["state"], self.p["account_id"], self.p.get("group_name")
+        workspace = self.p.get("workspace_id")
         destructive = state == "reregistered" or bool(self.p.get("allow_destructive"))
         ours = before["registered"] and before.get("account_id") in (None, account)
         if state == "present":
-            if matches(before, account, group):
+            if matches(before, account, group, workspace):
                 return [], "already registered: %s" % describe(before)
             if before["registered"] and not destructive:
-                raise Stop("This host is already registered (%s), not to account %s group %s: onboarding.py --register "
-                           "would answer \"an existing worker was found\". Nothing was changed. Set state: reregistered, "
-                           "or allow_destructive: true, to deregister it (or, when the service does not know it, back up "
-                           "and rename %s to *_old) and register again."
-                           % (describe(before), account, group, ", ".join(STATE_FILES)))
+                raise Stop("This host is already registered (%s), not to account %s group %s workspace %s (%s): "
+                           "onboarding.py --register would answer \"an existing worker was found\". Nothing was "
+                           "changed. Set state: reregistered, or allow_destructive: true, to deregister it (or, when the "
+                           "service does not know it, back up and rename %s to *_old) and register again."
+                           % (describe(before), account, group, workspace,
+                              "; ".join(differences(before, account, group, workspace)), ", ".join(STATE_FILES)))
         if state == "absent" and not before["registered"]:
             return [], "not registered: no %s" % WORKER_CONF
         if state == "absent" and not (ours and before.get("machine_id")) and not destructive:
@@ -546,7 +567,7 @@ class Run(object):
                 return result, diff, None
             self.preflight(needs_script="deregister" in steps or "register" in steps)
             expected = NOT_REGISTERED if self.p["state"] == "absent" else \
-                expected_state(self.p["account_id"], self.p.get("group_name"))
+                expected_state(self.p["account_id"], self.p.get("group_name"), self.p.get("workspace_id"))
             if self.ctx.check_mode:
                 return self._check_mode(steps, before, expected, result, diff)
             self._apply(steps, before)
@@ -559,9 +580,11 @@ class Run(object):
         after = read_registration(self.host)
         result.update(changed=any(a["status"] == APPLIED for a in self.actions), state_after=public_state(after))
         diff["after"] = state_text(after)
-        if self.p["state"] != "absent" and not matches(after, self.p["account_id"], self.p.get("group_name")):
-            self.warnings.append("onboarding.py --register succeeded but %s shows %s, not account %s group %s"
-                                 % (WORKER_CONF, describe(after), self.p["account_id"], self.p.get("group_name")))
+        if self.p["state"] != "absent" and not matches(after, self.p["account_id"], self.p.get("group_name"),
+                                                       self.p.get("workspace_id")):
+            self.warnings.append("onboarding.py --register succeeded but %s shows %s, not account %s group %s "
+                                 "workspace %s" % (WORKER_CONF, describe(after), self.p["account_id"],
+                                                   self.p.get("group_name"), self.p.get("workspace_id")))
         if self.p["state"] == "absent" and after["registered"]:
             self.warnings.append("deregistration finished but %s still exists (%s)" % (WORKER_CONF, describe(after)))
         result["msg"] = "%s: %s" % (self.p["state"], ", ".join(a["action"] for a in self.actions if a["status"] == APPLIED))
@@ -608,7 +631,8 @@ def run(params, host=None, check_mode=False, onboarding=None):
     allow_destructive, backup_dir."""
     runner = Run(params, host=host, check_mode=check_mode, onboarding=onboarding)
     result, diff, error = runner.execute()
-    if runner.warnings:
-        result["warnings"] = runner.warnings
+    warnings = runner.warnings + runner.ctx.warnings  # the latter: about backup_dir's mode
+    if warnings:
+        result["warnings"] = warnings
     key = params.get("key")
     return scrub(result, key), scrub(diff, key), scrub(error, key) if error else None

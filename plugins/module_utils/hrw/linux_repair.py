@@ -88,8 +88,9 @@ class RepairError(Exception):
 def default_runner(argv, data=None, timeout=900):
     """Run ``argv`` (no shell); ``(rc, stdout, stderr)`` as text."""
     try:
+        # errors="replace": output is only shown; a non-UTF-8 byte must not end the step
         proc = subprocess.run(argv, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False, universal_newlines=True)
+                              timeout=timeout, check=False, encoding="utf-8", errors="replace")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return 127, "", "%s: %s" % (type(exc).__name__, exc)
     return proc.returncode, proc.stdout, proc.stderr
@@ -113,16 +114,26 @@ def _no_download(url, path):
     raise RepairError("cannot download %s: no downloader on this host" % url)
 
 
-def _parse_colon_file(path, fields):
+def _parse_colon_file(path, fields, numeric):
+    """``{name: entry}`` of a passwd/group file; lines it cannot parse are skipped: blank lines,
+    comments, NIS compat entries (``+::::::``, ``-name``) and ids that are not numbers."""
     out = {}
     try:
-        with open(path) as handle:
-            for line in handle:
-                parts = line.rstrip("\n").split(":")
-                if len(parts) >= len(fields) and parts[0] and not parts[0].startswith("#"):
-                    out[parts[0]] = dict(zip(fields, parts))
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")  # names are ASCII; a Latin-1 gecos is only shown
     except OSError:
-        pass
+        return out
+    for line in text.splitlines():
+        parts = line.split(":")
+        if len(parts) < len(fields) or not parts[0] or parts[0][0] in "#+-":
+            continue
+        entry = dict(zip(fields, parts))
+        try:
+            for key in numeric:
+                entry[key] = int(entry[key])
+        except ValueError:
+            continue
+        out[parts[0]] = entry
     return out
 
 
@@ -146,15 +157,12 @@ class Host(object):
 
     # users and groups: the files, so a test root needs no real users
     def users(self):
-        users = _parse_colon_file(self.path("/etc/passwd"), ("name", "pw", "uid", "gid", "gecos", "home", "shell"))
-        for entry in users.values():
-            entry["uid"], entry["gid"] = int(entry["uid"]), int(entry["gid"])
-        return users
+        return _parse_colon_file(self.path("/etc/passwd"), ("name", "pw", "uid", "gid", "gecos", "home", "shell"),
+                                 ("uid", "gid"))
 
     def groups(self):
-        groups = _parse_colon_file(self.path("/etc/group"), ("name", "pw", "gid", "members"))
+        groups = _parse_colon_file(self.path("/etc/group"), ("name", "pw", "gid", "members"), ("gid",))
         for entry in groups.values():
-            entry["gid"] = int(entry["gid"])
             entry["members"] = [m for m in entry.get("members", "").split(",") if m]
         return groups
 
@@ -233,6 +241,20 @@ class Host(object):
             pass
 
 
+def _copy_private(source, target):
+    """Copy the bytes of ``source`` to a new file ``target`` created 0600 (never readable by
+    others, not even while it is written); FileExistsError when ``target`` exists (also as a
+    symlink: O_EXCL does not follow it)."""
+    with open(source, "rb") as src:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(src, out)
+        except BaseException:
+            os.unlink(target)
+            raise
+
+
 class Context(object):
     """What every action gets: the host, check mode, the backup directory (a host path)."""
 
@@ -241,25 +263,48 @@ class Context(object):
         self.check_mode = check_mode
         self.backup_dir = backup_dir
         self.stamp = utc_stamp(host.now())
+        self.made = []        # every backup record of the run (also those of a step that raised)
+        self.warnings = []    # about the backup directory; run_steps adds them to a step's msg
+        self._dir_checked = False
 
-    def backup(self, action, logical, backups):
-        """Copy ``logical`` into the backup directory (``<name>.<stamp>``, mode 0600, dir 0700)
-        and record ``{action, path, backup, sha256}`` in ``backups``; returns the record."""
-        host = self.host
-        real_dir = host.path(self.backup_dir)
+    def _backup_dir_ready(self):
+        """Create the backup directory 0700; an existing one is left as the user made it, with a
+        warning when group or others have any permission on it."""
+        real_dir = self.host.path(self.backup_dir)
         if not os.path.isdir(real_dir):
             os.makedirs(real_dir, 0o700)
-        name = "%s.%s" % (logical.strip("/").replace("/", "_"), self.stamp)
+        elif not self._dir_checked:
+            mode = stat.S_IMODE(os.stat(real_dir).st_mode)
+            if mode & 0o077:
+                self.warnings.append("warning: backup_dir %s is mode %s: group or others can list (or change) the "
+                                     "backups in it; this run left its mode alone (chmod 0700 it or choose another "
+                                     "backup_dir)" % (self.backup_dir, _mode_text(mode)))
+        self._dir_checked = True
+
+    def copy_to_backup(self, action, logical, name, backups):
+        """Copy ``logical`` to ``<backup_dir>/<name>`` (``<name>.2``, ... when that exists: never
+        over an earlier copy), mode 0600; record ``{action, path, backup, sha256}`` in ``backups``."""
+        host = self.host
+        self._backup_dir_ready()
         target = os.path.join(self.backup_dir, name)
         number = 1
-        while os.path.exists(host.path(target)):  # two backups of one file in the same second
-            number += 1
-            target = os.path.join(self.backup_dir, "%s.%d" % (name, number))
-        shutil.copyfile(host.path(logical), host.path(target))
-        os.chmod(host.path(target), 0o600)
+        while True:
+            try:
+                _copy_private(host.path(logical), host.path(target))
+                break
+            except FileExistsError:  # two copies with one stamp (same second, or a concurrent run)
+                number += 1
+                target = os.path.join(self.backup_dir, "%s.%d" % (name, number))
         record = {"action": action, "path": logical, "backup": target, "sha256": sha256(host.path(target))}
         backups.append(record)
+        self.made.append(record)
         return record
+
+    def backup(self, action, logical, backups):
+        """Copy ``logical`` into the backup directory (``<path with _>.<stamp>``, mode 0600, dir
+        0700) and record ``{action, path, backup, sha256}`` in ``backups``; returns the record."""
+        return self.copy_to_backup(action, logical, "%s.%s" % (logical.strip("/").replace("/", "_"), self.stamp),
+                                   backups)
 
 
 def _step(action, status, msg, diff=None, backups=None):
@@ -284,11 +329,18 @@ def _owner_text(host, st):
 
 
 def _read(host, logical):
+    """The text of a file, or None. surrogateescape keeps bytes that are not UTF-8, so text
+    written back (_write_sudoers) has them unchanged; _shown() makes it displayable."""
     try:
-        with open(host.path(logical)) as handle:
-            return handle.read()
+        with open(host.path(logical), "rb") as handle:
+            return handle.read().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         return None
+
+
+def _shown(text):
+    """``text`` from _read, its undecodable bytes as U+FFFD (results must be valid UTF-8)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- DSC consistency check
@@ -482,8 +534,9 @@ def _keyrings(host):
     for conf in WORKER_CONFS:
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(host.path(conf))
-        except configparser.Error:
+            with open(host.path(conf), "rb") as handle:
+                parser.read_string(handle.read().decode("utf-8", "replace"))
+        except (OSError, configparser.Error):
             continue
         if parser.has_option("worker-optional", "gpg_public_keyring_path"):
             value = parser.get("worker-optional", "gpg_public_keyring_path").strip()
@@ -556,8 +609,8 @@ def repair_prerequisites(ctx, params):
     if sudo_content or sudo_perm:
         todo.append("%s %s" % ("write" if text is None else "update", SUDOERS_DROPIN))
         before.append("%s (%s):\n%s" % (SUDOERS_DROPIN, _owner_text(host, dropin_st),
-                                        text if text is not None else "(absent)\n"))
-        after.append("%s (root:root 0440):\n%s" % (SUDOERS_DROPIN, _sudoers_after(text, missing, wanted)))
+                                        _shown(text) if text is not None else "(absent)\n"))
+        after.append("%s (root:root 0440):\n%s" % (SUDOERS_DROPIN, _shown(_sudoers_after(text, missing, wanted))))
     if perms is None:
         todo.append("then set the owners and modes of %s and the keyring as the installer does" % HOME)
     for path, owner, group, mode, why in perms or []:
@@ -619,8 +672,8 @@ def _write_sudoers(ctx, action, old_text, new_text, backups):
             os.makedirs(directory, 0o750)
         handle, tmp = tempfile.mkstemp(prefix=".omsagent.", dir=directory)
         try:
-            with os.fdopen(handle, "w") as out:
-                out.write(new_text)
+            with os.fdopen(handle, "wb") as out:
+                out.write(new_text.encode("utf-8", "surrogateescape"))
             os.chmod(tmp, 0o440)
             if os.path.exists(host.path("/usr/sbin/visudo")):
                 rc, out, err = host.run(["/usr/sbin/visudo", "-c", "-f", tmp])
@@ -682,12 +735,9 @@ def preserve_update_log(ctx, params):
                  "".join(c + "\n" for c in copies) + os.path.basename(target) + "\n")
     if ctx.check_mode:
         return _step(action, WOULD_APPLY, "would copy %s to %s" % (UPDATE_LOG, target), diff)
-    if not os.path.isdir(real_dir):
-        os.makedirs(real_dir, 0o700)
-    shutil.copyfile(source, host.path(target))
-    os.chmod(host.path(target), 0o600)
-    record = {"action": action, "path": UPDATE_LOG, "backup": target, "sha256": sha256(host.path(target))}
-    return _step(action, APPLIED, "copied %s to %s" % (UPDATE_LOG, target), diff, [record])
+    backups = []
+    record = ctx.copy_to_backup(action, UPDATE_LOG, prefix + ctx.stamp, backups)
+    return _step(action, APPLIED, "copied %s to %s" % (UPDATE_LOG, record["backup"]), diff, backups)
 
 
 # --------------------------------------------------------------------------- the steps
@@ -726,7 +776,8 @@ def validate_steps(steps):
 
 def run_steps(steps, host=None, check_mode=False, backup_dir=DEFAULT_BACKUP_DIR):
     """Run the steps in order; after a failed step the rest are ``not_run``.
-    Returns ``{changed, backups, steps}``."""
+    Returns ``{changed, backups, steps}``. Any exception ends its step as ``failed`` (with the
+    backups the step made before it), so the result always says what ran."""
     ctx = Context(host or Host(), check_mode=check_mode, backup_dir=backup_dir)
     results, failed = [], None
     for step in steps:
@@ -734,10 +785,17 @@ def run_steps(steps, host=None, check_mode=False, backup_dir=DEFAULT_BACKUP_DIR)
         if failed is not None:
             results.append(_step(name, NOT_RUN, "not run: step %s failed" % failed))
             continue
+        made, warned = len(ctx.made), len(ctx.warnings)
         try:
             result = ACTIONS[name](ctx, step.get("params") or {})
-        except (RepairError, OSError) as exc:
-            result = _step(name, FAILED, "%s: %s" % (type(exc).__name__, exc))
+        except Exception as exc:  # whatever a step raises, the steps before it have to be reported
+            done = ctx.made[made:]
+            result = _step(name, FAILED, "%s: %s (raised in step %s%s)" % (
+                type(exc).__name__, exc, name,
+                "; done so far: backups %s" % ", ".join(b["backup"] for b in done) if done else ""),
+                backups=list(done))
+        if ctx.warnings[warned:]:
+            result["msg"] = "\n".join([result["msg"]] + ctx.warnings[warned:])
         results.append(result)
         if result["status"] == FAILED:
             failed = name

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 try:  # Python 3 (the target needs 3.8); the import guard keeps sanity's compile tests quiet
     from urllib.parse import quote, quote_plus
 except ImportError:  # pragma: no cover
@@ -19,13 +21,19 @@ except ImportError:  # pragma: no cover
 MASK = "********"
 
 
+_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
 def secret_forms(*secrets):
-    """Every secret as given and URL-encoded (a base64 key has + / =), longest first."""
+    """Every secret as given and URL-encoded (a base64 key has + / =), the encoded forms also with
+    lower-case hex (``%2b``, as some HTTP stacks print them), longest first."""
     forms = []
     for secret in secrets:
         if not secret:
             continue
-        for form in (secret, quote(secret, safe=""), quote_plus(secret)):
+        encoded = [quote(secret, safe=""), quote_plus(secret)]
+        lower = [_ESCAPE.sub(lambda match: match.group(0).lower(), form) for form in encoded]
+        for form in [secret] + encoded + lower:
             if form and form not in forms:
                 forms.append(form)
     return sorted(forms, key=len, reverse=True)

@@ -48,13 +48,16 @@ def diagnoses(monkeypatch):
     return holder
 
 
-def host(executor_steps=None, executor_failed=None, facts=None):
-    """A fake host: collectors return ``facts``, the executor returns ``executor_steps``."""
+def host(executor_steps=None, executor_failed=None, facts=None, crashed=False):
+    """A fake host: collectors return ``facts``, the executor returns ``executor_steps`` (no
+    ``steps`` key at all when it ``crashed``)."""
     facts = facts or LINUX_FACTS
 
     def answer(module_name, module_args):
         if module_name.endswith("hrw_facts"):
             return module_ok(copy.deepcopy(facts))
+        if crashed:
+            return {"failed": True, "msg": executor_failed, "module_stderr": "Traceback ...", "rc": 1}
         result = {"changed": any(s.get("changed") for s in executor_steps or []), "steps": executor_steps or []}
         if executor_failed:
             result.update(failed=True, msg=executor_failed)
@@ -248,3 +251,28 @@ def test_a_step_that_finds_nothing_to_change_while_its_finding_fails_fails_the_h
     assert len(fake.calls) == 2  # nothing changed: the diagnosis before stands for after
     assert result["failed"] is True and result["changed"] is False
     assert "still not fixed after the step that should fix it: Linux.NxautomationHomeCheck (repair_prerequisites)" in result["msg"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_executor_that_fails_without_reporting_steps_does_not_claim_nothing_ran(diagnoses, check_mode):
+    diagnoses["before"] = [finding("Linux.OMSAgentStatusCheck", action="restart_agent"),
+                           finding("Linux.OMSConfigClassCheck", action="reinstall_agent")]
+    result, fake = repair({"backup_dir": "/var/backups/hrw"}, host(executor_failed="MODULE FAILURE", crashed=True),
+                          check_mode=check_mode)
+    assert result["failed"] is True
+    assert result["msg"] == ("hrw_repair: the executor azure_hrw.doctor.hrw_remediate failed: MODULE FAILURE; its "
+                             "steps' results are unknown (check backup_dir /var/backups/hrw for backups it may "
+                             "have made)")
+    assert "before any step ran" not in result["msg"]
+    by_action = dict((s["action"], s) for s in result["steps"])
+    assert by_action["restart_agent"]["status"] == "unknown"
+    assert by_action["restart_agent"]["changed"] is (not check_mode)
+    assert by_action["reinstall_agent"]["status"] == "skipped"  # never sent: known not run
+    assert result["changed"] is (not check_mode) and result["backups"] == []
+    assert len(fake.calls) == 2  # no verify: nothing says what to compare
+
+
+def test_an_unknown_outcome_names_the_executors_default_backup_dir(diagnoses):
+    diagnoses["before"] = [finding("Linux.OMSAgentStatusCheck", action="restart_agent")]
+    result, dummy = repair({}, host(executor_failed="MODULE FAILURE", crashed=True))
+    assert "check backup_dir /var/opt/microsoft/hrw-doctor/backup for backups" in result["msg"]

@@ -115,10 +115,13 @@ class Lab(object):
         with open(self.service, "w") as handle:
             json.dump(codes, handle)
 
-    def register(self, account=ACCOUNT, group="g1", machine="m-1"):
+    def register(self, account=ACCOUNT, group="g1", machine="m-1", workspace=None):
         with open(self.path(lo.WORKER_CONF), "w") as handle:
             handle.write("[worker-required]\naccount_id = %s\nhybrid_worker_group_name = %s\nmachine_id = %s\n"
                          % (account, group, machine))
+            if workspace:
+                handle.write("[registration-metadata]\nworkspace_id = %s\nregistration_endpoint = %s\n"
+                             % (workspace, URL))
         for name in ("worker_diy.crt", "worker_diy.key"):
             with open(self.path(lo.STATE_DIR + "/" + name), "w") as handle:
                 handle.write("old " + name)
@@ -356,3 +359,57 @@ def test_a_script_without_main_is_reported_and_nothing_changes(lab):
     before = lab.tree()
     result, dummy, error = lab.run()
     assert "has no main(): this agent version is not supported" in error and lab.tree() == before
+
+
+# --------------------------------------------------------------------------- the workspace of the registration
+
+OTHER_WS = "0a0b0c0d-1111-4222-8333-444455556666"
+
+
+def test_present_registered_there_in_the_same_workspace_is_already_registered(lab):
+    lab.register(workspace=WS.upper())  # GUIDs compare case-insensitively
+    result, diff, error = lab.run()
+    assert error is None and result["changed"] is False and lab.calls() == []
+    assert result["msg"] == "already registered: account %s, group g1, workspace %s (%s)" % (
+        ACCOUNT, WS.upper(), lo.WORKER_CONF)
+
+
+def test_present_registered_to_another_workspace_needs_the_switch(lab):
+    lab.register(workspace=OTHER_WS)
+    before = lab.tree()
+    result, dummy, error = lab.run()
+    assert error is not None and "workspace %s (workspace_id %s, not %s):" % (WS, OTHER_WS, WS) in error  # only that
+    assert "state: reregistered" in error and "allow_destructive: true" in error and "Nothing was changed" in error
+    assert lab.calls() == [] and lab.tree() == before and result["changed"] is False
+
+
+def test_present_registered_to_another_workspace_with_allow_destructive_registers_again(lab):
+    lab.register(workspace=OTHER_WS)
+    checked, diff, error = lab.run(check_mode=True, allow_destructive=True)
+    assert error is None and checked["changed"] is True
+    assert statuses(checked) == [("deregister", "would_apply"), ("register", "would_apply")]
+    assert "workspace_id: %s" % OTHER_WS in diff["before"] and "workspace_id: %s" % WS in diff["after"]
+    assert lab.calls() == []
+    result, dummy, error = lab.run(allow_destructive=True)
+    assert error is None
+    assert statuses(result) == [("deregister", "applied"), ("register", "applied")]
+    assert [(c["action"], c["argv"][3]) for c in lab.calls()] == [("deregister", WS), ("register", WS)]
+
+
+def test_a_worker_conf_with_bytes_that_are_not_utf8_still_names_its_account(lab):
+    lab.register()
+    with open(lab.path(lo.WORKER_CONF), "ab") as handle:
+        handle.write(b"# r\xe9sum\xe9\n")
+    assert lo.read_registration(lab.host)["account_id"] == ACCOUNT
+    result, dummy, error = lab.run()
+    assert error is None and result["msg"].startswith("already registered")
+
+
+def test_a_backup_dir_open_to_others_is_a_warning(lab):
+    lab.register(group="other")
+    os.makedirs(lab.path(BACKUP), mode=0o755)
+    os.chmod(lab.path(BACKUP), 0o755)
+    result, dummy, error = lab.run(state="reregistered")
+    assert error is None
+    assert any(w.startswith("warning: backup_dir %s is mode 0755" % BACKUP) for w in result["warnings"])
+    assert all(os.stat(lab.path(b["backup"])).st_mode & 0o777 == 0o600 for b in result["backups"])

@@ -468,3 +468,122 @@ def test_check_mode_of_every_action_changes_nothing(host):
     assert all(s["diff"] for s in result["steps"])
     assert _snapshot(host) == before and host.killed == []
     assert all(c[1] == "status" for c in host.commands)
+
+
+# --------------------------------------------------------------------------- what a step may raise
+
+def test_any_exception_in_a_step_fails_it_and_keeps_the_steps_before_and_its_backups(host, monkeypatch):
+    _write(host, lr.PROXY_CONF, "http://p:3128", 0o600)
+
+    def broken_chown(logical, uid, gid):
+        raise ValueError("no such owner")
+    monkeypatch.setattr(host, "chown", broken_chown)
+    result = run(host, "preserve_update_log", "fix_proxy_conf", "restart_agent")
+    assert [s["status"] for s in result["steps"]] == ["applied", "failed", "not_run"]
+    failed = result["steps"][1]
+    assert failed["msg"].startswith("ValueError: no such owner (raised in step fix_proxy_conf; done so far: backups ")
+    assert [b["path"] for b in failed["backups"]] == [lr.PROXY_CONF]
+    assert [b["path"] for b in result["backups"]] == [lr.UPDATE_LOG, lr.PROXY_CONF]
+    assert result["changed"] is True  # the update log was preserved before the failure
+    assert result["steps"][2]["msg"] == "not run: step fix_proxy_conf failed"
+
+
+def test_nis_lines_blank_lines_and_comments_in_passwd_and_group_are_skipped(host):
+    _write(host, "/etc/passwd", "# local users\n\n" + PASSWD + "+::::::\n-baduser:::::: \n+@netgroup::::::\n")
+    _write(host, "/etc/group", GROUP + "\n+:::\nbroken:x:notanumber:\n")
+    _write(host, lr.PROXY_CONF, "http://p:3128", 0o600)
+    assert sorted(host.users()) == ["nxautomation", "omsagent", "root"]
+    assert "broken" not in host.groups() and host.gid("omiusers") == GID["omiusers"]
+    result = run(host, "preserve_update_log", "repair_prerequisites", "fix_proxy_conf")
+    assert [s["status"] for s in result["steps"]] == ["applied", "unchanged", "applied"]
+
+
+def test_latin1_gecos_and_worker_conf_do_not_stop_a_step(host):
+    with open(host.path("/etc/passwd"), "ab") as handle:
+        handle.write(b"jose:x:1000:1000:Jos\xe9 Garc\xeda:/home/jose:/bin/sh\n")
+    os.makedirs(os.path.dirname(host.path(lr.WORKER_CONFS[1])), exist_ok=True)
+    with open(host.path(lr.WORKER_CONFS[1]), "wb") as handle:
+        handle.write(b"[worker-required]\naccount_id = x\n# r\xe9sum\xe9\n[worker-optional]\n"
+                     b"gpg_public_keyring_path = " + lr.KEYRING.encode() + b"\n")
+    assert host.users()["jose"]["gecos"] == u"Jos\ufffd Garc\ufffda"
+    assert run(host, "repair_prerequisites")["steps"][0]["status"] == "unchanged"
+
+
+def test_a_dropin_with_bytes_that_are_not_utf8_keeps_them_when_lines_are_appended(host):
+    old = HEALTHY_SUDOERS.replace("Defaults:nxautomation !requiretty\n", "").encode() + b"# caf\xe9\n"
+    with open(host.path(lr.SUDOERS_DROPIN), "wb") as handle:
+        handle.write(old)
+    result = run(host, "repair_prerequisites")
+    step = result["steps"][0]
+    assert step["status"] == "applied"
+    assert u"# caf\ufffd" in step["diff"]["before"]
+    step["diff"]["before"].encode("utf-8")  # valid text for the module's JSON (no lone surrogate)
+    with open(host.path(lr.SUDOERS_DROPIN), "rb") as handle:
+        assert handle.read() == old + b"Defaults:nxautomation !requiretty\n"
+    with open(host.path(result["backups"][0]["backup"]), "rb") as handle:
+        assert handle.read() == old
+
+
+def test_default_runner_output_that_is_not_utf8_is_shown_not_fatal():
+    import sys
+    rc, out, err = lr.default_runner([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'caf\\xe9')"])
+    assert (rc, out, err) == (0, u"caf\ufffd", "")
+
+
+# --------------------------------------------------------------------------- backups: mode and names
+
+def test_backups_are_created_0600_not_chmodded_afterwards(host, monkeypatch):
+    _write(host, lr.PROXY_CONF, "http://user:pw@proxy:3128", 0o600)
+    chmodded = []
+    monkeypatch.setattr(os, "chmod", lambda path, mode, *a, **k: chmodded.append(path))
+    old_umask = os.umask(0)
+    try:
+        result = run(host, "preserve_update_log", "fix_proxy_conf")
+    finally:
+        os.umask(old_umask)
+    assert len(result["backups"]) == 2
+    for backup in result["backups"]:
+        assert os.stat(host.path(backup["backup"])).st_mode & 0o777 == 0o600
+        assert host.path(backup["backup"]) not in chmodded
+
+
+def test_a_backup_never_replaces_a_file_or_follows_a_link_of_the_same_name(host):
+    _write(host, lr.PROXY_CONF, "http://p:3128", 0o600)
+    _dir(host, BACKUP, 0o700, ("root", "root"))
+    name = host.path(BACKUP + "/etc_opt_microsoft_omsagent_proxy.conf." + lr.utc_stamp(NOW))
+    os.symlink(host.path("/etc/passwd"), name)
+    (backup,) = run(host, "fix_proxy_conf")["backups"]
+    assert backup["backup"].endswith(".2") and os.path.islink(name)
+    with open(host.path("/etc/passwd")) as handle:
+        assert handle.read() == PASSWD
+
+
+def test_preserve_update_log_never_overwrites_a_copy_with_the_same_stamp(host):
+    _dir(host, BACKUP, 0o700, ("root", "root"))
+    _write(host, BACKUP + "/omsupdatemgmt.log.20261125T200000Z", "an earlier run's log\n", 0o600)
+    result = run(host, "preserve_update_log")
+    assert result["steps"][0]["status"] == "applied"
+    assert result["backups"][0]["backup"] == BACKUP + "/omsupdatemgmt.log.20261125T200000Z.2"
+    assert result["steps"][0]["msg"].endswith(BACKUP + "/omsupdatemgmt.log.20261125T200000Z.2")
+    with open(host.path(BACKUP + "/omsupdatemgmt.log.20261125T200000Z")) as handle:
+        assert handle.read() == "an earlier run's log\n"
+    assert run(host, "preserve_update_log")["steps"][0]["status"] == "unchanged"
+
+
+def test_an_existing_backup_dir_open_to_others_is_left_alone_with_a_warning(host):
+    _write(host, lr.PROXY_CONF, "http://p:3128", 0o600)
+    _dir(host, BACKUP, 0o755, ("root", "root"))
+    result = run(host, "preserve_update_log", "fix_proxy_conf")
+    first, second = result["steps"]
+    assert first["msg"].splitlines()[-1] == (
+        "warning: backup_dir %s is mode 0755: group or others can list (or change) the backups in it; this run left "
+        "its mode alone (chmod 0700 it or choose another backup_dir)" % BACKUP)
+    assert "warning" not in second["msg"]  # once per run
+    assert os.stat(host.path(BACKUP)).st_mode & 0o777 == 0o755
+
+
+def test_a_backup_dir_the_run_creates_is_0700_without_a_warning(host):
+    _write(host, lr.PROXY_CONF, "http://p:3128", 0o600)
+    step = run(host, "fix_proxy_conf")["steps"][0]
+    assert "warning" not in step["msg"]
+    assert os.stat(host.path(BACKUP)).st_mode & 0o777 == 0o700
