@@ -125,7 +125,11 @@ class ActionModule(ActionBase):
         elif args["verify"] and not changed and not check_mode:
             # Nothing changed on the host: the diagnosis before is the diagnosis after.
             findings_after, verified = findings_before, True
-        comparison = compare(findings_before, findings_after if findings_after is not None else findings_before)
+        # The host as the repair leaves it (as before, when nothing was verified): what the fleet
+        # report shows for the host, in the same keys as hrw_diagnose's result.
+        findings_now = findings_after if findings_after is not None else findings_before
+        comparison = compare(findings_before, findings_now)
+        manual = manual_steps(findings_now)
 
         result.update(
             changed=changed,
@@ -133,19 +137,17 @@ class ActionModule(ActionBase):
             backups=[b for s in steps for b in s["backups"]],
             findings_before=findings_before,
             findings_after=findings_after,
-            # The host as the repair leaves it (as before, when nothing was verified): what the
-            # fleet report shows for the host, in the same keys as hrw_diagnose's result.
-            findings=findings_after if findings_after is not None else findings_before,
+            findings=findings_now,
             facts=facts_after if facts_after is not None else facts,
             verified=verified,
             cleared=comparison["cleared"] if verified else [],
             remaining=comparison["remaining"],
             regressed=comparison["regressed"] if verified else [],
-            manual=manual_steps(findings_after if findings_after is not None else findings_before),
+            manual=manual,
             reboot_required=any(s["reboot_required"] for s in steps),
             summary=summarize(steps, comparison if verified else {"remaining": comparison["remaining"]}),
             msg=result_message(steps, comparison, verified, check_mode),
-            digest=digest(steps, manual_steps(findings_after if findings_after is not None else findings_before)),
+            digest=digest(steps, manual),
         )
         if self._task.diff:
             result["diff"] = diffs(steps)

@@ -20,7 +20,7 @@ from ansible_collections.azure_hrw.doctor.plugins.module_utils.hrw.registration_
     check_registration_url,
     check_workspace_id,
 )
-from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import check_backup_dir
+from ansible_collections.azure_hrw.doctor.plugins.plugin_utils._repair import action_line, backup_line, check_backup_dir
 
 LINUX_MODULE = "azure_hrw.doctor.hrw_onboarding"
 WINDOWS_MODULE = "azure_hrw.doctor.win_hrw_registration"
@@ -87,14 +87,7 @@ def module_call(windows, options):
 
 def digest(outcome):
     """One readable line per action (``register: applied - <msg>``) and per backup."""
-    lines = []
-    for item in outcome.get("actions") or []:
-        if isinstance(item, dict):
-            line = "%s: %s" % (item.get("action"), item.get("status"))
-            if item.get("msg"):
-                line += " - " + " ".join(str(item["msg"]).split())
-            lines.append(line)
-    for backup in outcome.get("backups") or []:
-        if isinstance(backup, dict):
-            lines.append("  backup of %s: %s" % (backup.get("path"), backup.get("backup")))
+    lines = [action_line(item.get("action"), item.get("status"), item.get("msg"))
+             for item in outcome.get("actions") or [] if isinstance(item, dict)]
+    lines.extend(backup_line(b) for b in outcome.get("backups") or [] if isinstance(b, dict))
     return lines

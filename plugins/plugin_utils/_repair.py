@@ -161,16 +161,26 @@ def diffs(steps):
     return [s["diff"] for s in steps if isinstance(s.get("diff"), dict)]
 
 
+def action_line(action, status, msg=None):
+    """``restart_agent: applied - <msg on one line>``: a step of a digest (repair and registration)."""
+    line = "%s: %s" % (action, status)
+    if msg:
+        line += " - " + " ".join(str(msg).split())
+    return line
+
+
+def backup_line(backup):
+    """``  backup of <path>: <backup>``: a backup of a digest, under the step that made it."""
+    return "  backup of %s: %s" % (backup.get("path"), backup.get("backup"))
+
+
 def digest(steps, manual=None):
     """One readable line per step and per backup (``restart_agent: applied - <msg>``), then one per
     finding that only a person can fix (``manual Linux.ClockSkewCheck: <what to do>``)."""
     lines = []
     for step in steps:
-        line = "%s: %s" % (step["action"], step["status"])
-        if step.get("msg"):
-            line += " - " + " ".join(str(step["msg"]).split())
-        lines.append(line)
-        lines.extend("  backup of %s: %s" % (b.get("path"), b.get("backup")) for b in step.get("backups") or [])
+        lines.append(action_line(step["action"], step["status"], step.get("msg")))
+        lines.extend(backup_line(b) for b in step.get("backups") or [])
     for item in manual or []:
         lines.append("manual %s: %s" % (item.get("RuleId"), " ".join(str(item.get("manual") or "see the finding").split())))
     return lines
